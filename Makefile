@@ -1,0 +1,54 @@
+# goot's one entry point for building, testing and running the demo.
+#
+#   make demo   set up, build, run the demo on real data (first README command)
+#   make test   set up, build, run every Go and Python test (second README command)
+#   make bench  the goot-vs-POT benchmarks (writes nothing; see benchmarks/)
+#
+# Needs Go >= 1.26, gcc, Python >= 3.9 with its headers and venv; everything
+# else is installed into .venv from PyPI and the Go module proxy.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.goot-deps
+
+.PHONY: all setup build test test-go test-py lint demo bench clean
+
+all: build
+
+setup: $(STAMP)
+
+$(STAMP): requirements-dev.txt
+	@command -v go >/dev/null || { echo "goot needs Go >= 1.26 on PATH"; exit 1; }
+	@command -v gcc >/dev/null || { echo "goot needs gcc (cgo)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+build: setup
+	$(PY) -m pip install --quiet --no-build-isolation --no-deps --force-reinstall .
+
+test: build lint test-go test-py
+
+test-go:
+	gofmt -l goot capi internal | (! grep .) || { echo "gofmt needed"; exit 1; }
+	go vet ./goot/... ./internal/...
+	go vet -unsafeptr=false ./capi/...
+	go test -race -count=1 ./...
+
+test-py: build
+	cd tests && ../$(PY) -m pytest -q -p no:cacheprovider .
+
+lint: setup
+	$(VENV)/bin/ruff check python tests benchmarks examples
+	$(VENV)/bin/ruff format --check python tests benchmarks examples
+
+demo: build
+	$(PY) examples/demo.py
+
+bench: build
+	$(PY) benchmarks/bench_emd.py
+
+clean:
+	rm -rf _gopy_build build dist python/goot.egg-info python/goot/_gopy

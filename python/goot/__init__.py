@@ -1,0 +1,28 @@
+"""goot: optimal transport solvers written in Go.
+
+The functions mirror POT's ``ot`` namespace (same names, arguments, defaults,
+return values, log dicts and warnings), so ``import goot as ot`` works for the
+functions goot covers. See the README for what is covered.
+"""
+
+from . import lp, utils
+from ._core import GootError, GootForkError, InputError
+from .lp import emd, emd2, emd2_1d, emd_1d, wasserstein_1d
+from .utils import dist, unif
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "lp",
+    "utils",
+    "emd",
+    "emd2",
+    "emd_1d",
+    "emd2_1d",
+    "wasserstein_1d",
+    "dist",
+    "unif",
+    "GootError",
+    "GootForkError",
+    "InputError",
+]

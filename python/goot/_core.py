@@ -1,0 +1,242 @@
+"""The one place where goot's Python code meets the Go extension.
+
+Everything that touches raw memory or the extension module lives here:
+
+- loading the extension lazily, once, behind a lock, and refusing to use it in a
+  process forked after it was loaded (the Go runtime does not survive fork);
+- turning user input into float64 C-contiguous arrays, copying only when needed;
+- passing buffer addresses while holding the arrays alive for the whole call;
+- mapping the error prefixes written by capi to Python exceptions.
+
+The rest of the package is plain numpy on top of these helpers.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from typing import Any
+
+import numpy as np
+
+from . import _address
+
+__all__ = [
+    "GootError",
+    "GootForkError",
+    "InputError",
+    "call",
+    "address",
+    "as_float64",
+    "weights_or_uniform",
+    "total",
+    "result_dtype",
+]
+
+
+class GootError(RuntimeError):
+    """An internal failure of goot's Go code (a bug: please report it)."""
+
+
+class GootForkError(GootError):
+    """goot was called in a child forked after the parent had loaded it."""
+
+
+class InputError(ValueError, AssertionError):
+    """An argument goot cannot accept (shape, NaN, negative weight, mass).
+
+    It is a ``ValueError``. It is also an ``AssertionError`` because POT reports
+    the same problems (dimension and mass mismatch) with ``assert``, so code that
+    catches POT's ``AssertionError`` keeps working with goot.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Loading the extension.
+
+_lock = threading.Lock()
+_capi: Any = None
+_forked_after_load = False
+
+_FORK_MESSAGE = (
+    "goot's Go runtime does not survive fork(): this process was forked after its "
+    "parent had already called goot. Start worker processes with the 'spawn' or "
+    "'forkserver' method (multiprocessing.set_start_method('spawn'), or "
+    "DataLoader(..., multiprocessing_context='spawn')), or make the first goot call "
+    "in each worker instead of in the parent."
+)
+
+
+def _mark_forked() -> None:
+    global _forked_after_load
+    if _capi is not None:
+        _forked_after_load = True
+
+
+os.register_at_fork(after_in_child=_mark_forked)
+
+
+def capi() -> Any:
+    """Return the extension module, loading it on first use."""
+    ext = _capi
+    if ext is None or _forked_after_load:
+        ext = _load()
+    return ext
+
+
+def _load() -> Any:
+    global _capi
+    with _lock:
+        if _forked_after_load:
+            raise GootForkError(_FORK_MESSAGE)
+        if _capi is None:
+            from ._gopy import capi as module
+
+            version = module.Version()
+            if version != _EXPECTED_VERSION:
+                raise GootError(
+                    f"goot's extension is version {version}, the Python package "
+                    f"expects {_EXPECTED_VERSION}: reinstall goot"
+                )
+            _capi = module
+        return _capi
+
+
+_EXPECTED_VERSION = "0.1.0"
+
+
+# ---------------------------------------------------------------------------
+# Calling it.
+
+_PREFIXES = (
+    ("EINVAL: ", InputError),
+    ("EPANIC: ", GootError),
+    ("EINTERN: ", GootError),
+)
+
+
+def call(name: str, *args: Any) -> Any:
+    """Call capi function `name`, mapping its error prefixes to exceptions.
+
+    Every array whose address is among `args` must be held in a local variable
+    of the caller until this returns (an address does not keep its array alive).
+    """
+    fn = getattr(capi(), name)
+    try:
+        return fn(*args)
+    except RuntimeError as err:
+        raise _translate(err) from None
+
+
+def _translate(err: RuntimeError) -> Exception:
+    text = str(err)
+    for prefix, kind in _PREFIXES:
+        if text.startswith(prefix):
+            return kind(text[len(prefix) :])
+    return GootError(text)
+
+
+# address(arr) -> int: the data address of a C-contiguous array, 0 for None.
+# A small C function (goot/_address.c): reading it through numpy costs ~1.5 us,
+# most of the overhead of a small solve.
+address = _address.address
+
+
+# ---------------------------------------------------------------------------
+# Arrays.
+
+
+def as_float64(x: Any, name: str) -> np.ndarray:
+    """`x` as a C-contiguous float64 array, copied only when it is not one.
+
+    Booleans, integers and floats are accepted; anything else (complex, strings,
+    objects) raises a TypeError naming the argument.
+    """
+    if type(x) is np.ndarray:
+        arr = x
+    else:
+        try:
+            arr = np.asarray(x)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"{name} must be an array of numbers: {err}") from None
+    kind = arr.dtype.kind
+    if kind == "f" and arr.dtype.itemsize == 8:
+        if arr.flags.c_contiguous and arr.flags.aligned:
+            return arr
+    elif kind not in "biuf":
+        raise TypeError(
+            f"{name} must hold real numbers, got an array of dtype {arr.dtype}"
+        )
+    return np.ascontiguousarray(arr, dtype=np.float64)
+
+
+def is_empty(x: Any) -> bool:
+    """POT's convention: None, [] or an empty array stands for uniform weights."""
+    if x is None:
+        return True
+    if isinstance(x, (list, tuple)):
+        return len(x) == 0
+    return getattr(x, "size", 1) == 0 or (np.ndim(x) > 0 and len(x) == 0)
+
+
+def weights_or_uniform(w: Any, n: int, name: str) -> np.ndarray:
+    """Float64 weights of length `n`, uniform when `w` is empty.
+
+    Only the shape is checked here (InputError); the values (NaN, infinite,
+    negative) are checked by the Go solvers, which read them anyway.
+    """
+    if w is None or (type(w) is list and not w):
+        return np.full(n, 1.0 / n)
+    arr = as_float64(w, name)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        if arr.size == 0:
+            return np.full(n, 1.0 / n)
+        raise InputError(
+            f"Dimension mismatch: {name} has shape {arr.shape}, the cost matrix "
+            f"needs {n} weights"
+        )
+    return arr
+
+
+def total(w: np.ndarray) -> float:
+    """Sum of a weight vector; math.fsum is exact and much cheaper on short ones."""
+    if w.shape[0] <= 64:
+        return math.fsum(w.tolist())
+    return float(w.sum())
+
+
+# Relative tolerance on the total masses of a and b (POT asserts equality to six
+# decimals; a relative rule treats counts and probabilities alike).
+MASS_RTOL = 1e-6
+
+
+def check_same_mass(sa: float, sb: float) -> None:
+    """Raise InputError when two total masses differ beyond MASS_RTOL."""
+    if abs(sa - sb) > MASS_RTOL * max(abs(sa), abs(sb)):
+        raise InputError(
+            f"a and b: the two histograms have different total mass ({sa:.6g} vs "
+            f"{sb:.6g}); balanced OT needs equal masses (relative tolerance "
+            f"{MASS_RTOL:g}). Normalise them, or use an unbalanced solver."
+        )
+
+
+def result_dtype(*candidates: Any) -> np.dtype:
+    """The dtype POT gives its outputs: that of the first non-empty array among
+    the candidates (lists are skipped, as POT converts them to that array's
+    type). float32 stays float32; everything else gives float64, so integer
+    inputs never produce a truncated plan.
+    """
+    for c in candidates:
+        if type(c) is np.ndarray:
+            if c.size == 0:
+                continue
+            return _FLOAT32 if c.dtype == _FLOAT32 else _FLOAT64
+        if isinstance(c, (list, tuple)) or is_empty(c):
+            continue
+        return _FLOAT32 if getattr(c, "dtype", None) == _FLOAT32 else _FLOAT64
+    return _FLOAT64
+
+
+_FLOAT32 = np.dtype(np.float32)
+_FLOAT64 = np.dtype(np.float64)

@@ -1,0 +1,110 @@
+"""Utilities of POT's ``ot.utils`` that goot provides: `dist` and `unif`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.spatial.distance import cdist
+
+from ._core import InputError, address, as_float64, call
+
+__all__ = ["dist", "unif", "list_to_array"]
+
+# Metrics computed by goot's Go kernels; every other scipy metric goes to cdist.
+_GO_METRICS = ("sqeuclidean", "euclidean", "cityblock", "minkowski")
+
+
+def dist(
+    x1: Any,
+    x2: Any = None,
+    metric: str = "sqeuclidean",
+    p: float = 2,
+    w: Any = None,
+    backend: str = "auto",
+    nx: Any = None,
+    use_tensor: bool = False,
+) -> np.ndarray:
+    r"""Cost matrix between two point clouds: ``M[i, j] = d(x1[i], x2[j])``.
+
+    ``'sqeuclidean'`` (default), ``'euclidean'``, ``'cityblock'`` and
+    ``'minkowski'`` are computed by goot in parallel, from coordinate
+    differences (no cancellation: equal points give exactly 0). Any other metric
+    of :func:`scipy.spatial.distance.cdist` is accepted and delegated to scipy,
+    as is a weighted minkowski metric (``w``).
+
+    Parameters
+    ----------
+    x1 : array-like, shape (n1, d)
+    x2 : array-like, shape (n2, d), optional
+        Defaults to ``x1``.
+    metric : str or callable, optional
+    p : float, optional
+        Exponent of the minkowski metric (default 2).
+    w : array-like, shape (d,), optional
+        Weights of a weighted minkowski metric (scipy).
+    backend, nx, use_tensor
+        Accepted for compatibility with POT; ``backend="scipy"`` forces
+        :func:`scipy.spatial.distance.cdist`.
+
+    Returns
+    -------
+    M : ndarray, shape (n1, n2)
+        float32 when ``x1`` is float32, else float64.
+
+    Examples
+    --------
+    >>> import numpy as np, goot
+    >>> goot.dist(np.array([[0.0, 0.0]]), np.array([[3.0, 4.0]]))
+    array([[25.]])
+    """
+    dtype = np.float32 if getattr(x1, "dtype", None) == np.float32 else np.float64
+    X = _points(x1, "x1")
+    Y = X if x2 is None else _points(x2, "x2")
+    if X.shape[1] != Y.shape[1]:
+        raise InputError(
+            f"x1 and x2 have different dimensions ({X.shape[1]} and {Y.shape[1]})"
+        )
+    if backend == "scipy" or w is not None or metric not in _GO_METRICS:
+        kwargs = {"w": w} if w is not None else {}
+        if isinstance(metric, str) and metric.endswith("minkowski"):
+            kwargs["p"] = p
+        return cdist(X, Y, metric=metric, **kwargs).astype(dtype, copy=False)
+    if metric == "minkowski" and not p > 0:
+        raise ValueError(f"p must be positive for the minkowski metric, got {p}")
+    n, m, d = X.shape[0], Y.shape[0], X.shape[1]
+    out = np.empty((n, m))
+    call("Dist", address(X), n, address(Y), m, d, metric, float(p), address(out))
+    return out.astype(dtype, copy=False)
+
+
+def _points(x: Any, name: str) -> np.ndarray:
+    arr = as_float64(x, name)
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim != 2:
+        raise InputError(f"{name} must be a 2-D array of points, got shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise InputError(f"{name}: empty point cloud of shape {arr.shape}")
+    return arr
+
+
+def unif(n: int, type_as: Any = None) -> np.ndarray:
+    r"""Uniform histogram of length ``n``: every entry is ``1/n``.
+
+    Examples
+    --------
+    >>> import goot
+    >>> goot.unif(4)
+    array([0.25, 0.25, 0.25, 0.25])
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    dtype = getattr(type_as, "dtype", np.float64)
+    return np.full(int(n), 1.0 / n, dtype=dtype)
+
+
+def list_to_array(*lst: Any):
+    """Convert the lists among the arguments to numpy arrays (POT's helper)."""
+    out = [np.array(a) if isinstance(a, list) else a for a in lst]
+    return out[0] if len(out) == 1 else out

@@ -1,0 +1,103 @@
+"""Bad input gets a clear ValueError/TypeError naming the argument, never a crash."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import goot
+
+A = np.array([0.5, 0.5])
+M = np.array([[0.0, 1.0], [1.0, 0.0]])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [goot.emd, goot.emd2],
+)
+@pytest.mark.parametrize(
+    "args,error,match",
+    [
+        ((A, np.ones(3) / 3, M), ValueError, "Dimension mismatch"),
+        ((np.ones(3) / 3, A, M), ValueError, "Dimension mismatch"),
+        ((A, A, np.ones(4)), ValueError, "2-D cost matrix"),
+        ((A, A, np.zeros((0, 2))), ValueError, "empty"),
+        ((A, A, [[0.0, np.nan], [1.0, 0.0]]), ValueError, "NaN in the cost matrix"),
+        ((A, A, [[0.0, -np.inf], [1.0, 0.0]]), ValueError, "M"),
+        ((np.array([1.5, -0.5]), A, M), ValueError, "a: negative weight"),
+        ((A, np.array([np.nan, 0.5]), M), ValueError, "b: NaN"),
+        ((A, np.array([np.inf, 0.5]), M), ValueError, "b: infinite"),
+        ((np.array([1.0, 1.0]), A, M), ValueError, "different total mass"),
+        ((A, A, [["a", "b"], ["c", "d"]]), TypeError, "M"),
+        ((A, A, np.ones((2, 2), dtype=complex)), TypeError, "M"),
+        ((A, A, [[0.0, 1.0], [1.0]]), TypeError, "M"),
+    ],
+)
+def test_emd_bad_input(fn, args, error, match):
+    with pytest.raises(error, match=match):
+        fn(*args)
+
+
+def test_mass_mismatch_is_also_assertion_error():
+    """POT raises AssertionError there; goot's error is both, for drop-in use."""
+    with pytest.raises(AssertionError):
+        goot.emd(np.array([1.0, 1.0]), A, M)
+
+
+def test_mass_tolerance_is_relative():
+    # Counts instead of probabilities: a relative mismatch of 1e-8 is accepted.
+    a = np.array([600.0, 400.0])
+    b = np.array([500.0, 500.0 + 1e-5])
+    assert goot.emd2(a, b, M) == pytest.approx(100.0)
+    with pytest.raises(ValueError, match="different total mass"):
+        goot.emd2(a, np.array([500.0, 600.0]), M)
+
+
+def test_check_marginals_false_rescales():
+    cost = goot.emd2(A, np.array([1.0, 1.0]), M, check_marginals=False)
+    assert cost == 0.0
+
+
+@pytest.mark.parametrize("bad", [0, -3, 1.5, "many", None])
+def test_num_itermax_checked(bad):
+    with pytest.raises((ValueError, TypeError), match="numItermax"):
+        goot.emd(A, A, M, numItermax=bad)
+
+
+def test_emd_rejects_2d_b():
+    with pytest.raises(ValueError, match="emd2"):
+        goot.emd(A, np.stack([A, A], 1), M)
+
+
+def test_1d_bad_input():
+    x = np.array([0.0, 1.0])
+    with pytest.raises(ValueError, match="metric"):
+        goot.emd_1d(x, x, metric="cosine")
+    with pytest.raises(ValueError, match="one-dimensional"):
+        goot.emd_1d(np.ones((2, 2)), x)
+    with pytest.raises(ValueError, match="x_a: NaN"):
+        goot.emd2_1d(np.array([np.nan, 1.0]), x)
+    with pytest.raises(ValueError, match="different total mass"):
+        goot.emd2_1d(x, x, [1.0, 1.0], [0.5, 0.5])
+    with pytest.raises(ValueError, match="p must be at least 1"):
+        goot.wasserstein_1d(x, x, p=0.5)
+    with pytest.raises(ValueError, match="different total mass"):
+        goot.wasserstein_1d(x, x, np.array([1.0, 1.0]), np.array([0.5, 0.5]))
+    with pytest.raises(ValueError, match="u_weights"):
+        goot.wasserstein_1d(x, x, np.array([0.5, 0.5, 0.0]))
+    with pytest.raises(ValueError, match="batch shapes"):
+        goot.wasserstein_1d(np.ones((3, 2)), np.ones((3, 4)))
+
+
+def test_dist_bad_input():
+    with pytest.raises(ValueError, match="different dimensions"):
+        goot.dist(np.ones((3, 2)), np.ones((3, 3)))
+    with pytest.raises(ValueError, match="empty"):
+        goot.dist(np.ones((0, 2)))
+    with pytest.raises(TypeError, match="x1"):
+        goot.dist(np.array([["a"]]))
+
+
+def test_unif_bad_input():
+    with pytest.raises(ValueError):
+        goot.unif(0)
