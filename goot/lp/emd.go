@@ -337,15 +337,8 @@ func emdCheckWeights(name string, w []float64) error {
 	if len(w) == 0 {
 		return goot.Errorf(name, "is empty")
 	}
-	for i, x := range w {
-		switch {
-		case math.IsNaN(x):
-			return goot.Errorf(name, "NaN in the weights (index %d)", i)
-		case math.IsInf(x, 0):
-			return goot.Errorf(name, "infinite weight (index %d)", i)
-		case x < 0:
-			return goot.Errorf(name, "negative weight %g (index %d)", x, i)
-		}
+	if err := goot.CheckWeights(name, w); err != nil {
+		return err
 	}
 	if math.IsInf(emdSum(w), 0) {
 		return goot.Errorf(name, "the weights overflow when summed")

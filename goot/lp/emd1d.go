@@ -87,10 +87,10 @@ func emd1dCheck(x, a, y, b []float64, metric goot.Metric, p float64) error {
 	if b != nil && len(b) != len(y) {
 		return goot.Errorf("b", "length %d does not match %d points", len(b), len(y))
 	}
-	if err := oneDCheckWeights("a", a); err != nil {
+	if err := goot.CheckWeights("a", a); err != nil {
 		return err
 	}
-	if err := oneDCheckWeights("b", b); err != nil {
+	if err := goot.CheckWeights("b", b); err != nil {
 		return err
 	}
 	switch metric {

@@ -250,16 +250,6 @@ func oneDGrow[T any](s *[]T, n int) []T {
 	return (*s)[:n]
 }
 
-// oneDCheckWeights rejects negative, NaN and infinite weights.
-func oneDCheckWeights(arg string, w []float64) error {
-	for i, v := range w {
-		if !(v >= 0) || math.IsInf(v, 1) {
-			return goot.Errorf(arg, "weight %d is %v; weights must be finite and nonnegative", i, v)
-		}
-	}
-	return nil
-}
-
 // oneDMaxPoints bounds the number of points of one measure: the walk keeps
 // the permutation in uint32 to halve the memory traffic of the sort.
 const oneDMaxPoints = math.MaxUint32

@@ -160,10 +160,10 @@ func w1dCheck(n, nuw, m, nvw, k int, p float64) error {
 }
 
 func w1dCheckWeights(uw, vw []float64) error {
-	if err := oneDCheckWeights("u_weights", uw); err != nil {
+	if err := goot.CheckWeights("u_weights", uw); err != nil {
 		return err
 	}
-	return oneDCheckWeights("v_weights", vw)
+	return goot.CheckWeights("v_weights", vw)
 }
 
 // oneDPreparePair prepares both measures of one problem, on two goroutines
