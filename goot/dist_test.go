@@ -192,3 +192,27 @@ func BenchmarkDist(b *testing.B) {
 		}
 	}
 }
+
+// FuzzDist feeds arbitrary shapes, metrics and exponents: Dist must never
+// panic, and on success every entry it writes is non-negative or NaN.
+func FuzzDist(f *testing.F) {
+	f.Add(3, 2, 2, uint8(0), 2.0, int64(1))
+	f.Add(1, 1, 1, uint8(3), 0.5, int64(2))
+	f.Add(0, 2, 3, uint8(1), 1.0, int64(3))
+	f.Fuzz(func(t *testing.T, n, m, d int, metric uint8, p float64, seed int64) {
+		if n < 0 || m < 0 || d < -1 || n > 40 || m > 40 || d > 40 {
+			return
+		}
+		r := rand.New(rand.NewPCG(uint64(seed), 7))
+		x, y := randNormal(r, n*max(d, 0)), randNormal(r, m*max(d, 0))
+		out := make([]float64, n*m)
+		if err := Dist(x, y, d, Metric(metric%5), p, out); err != nil {
+			return
+		}
+		for _, v := range out {
+			if v < 0 {
+				t.Fatalf("negative distance %v", v)
+			}
+		}
+	})
+}

@@ -32,7 +32,9 @@ def assert_optimal_pair(a, b, M, G, log):
     np.testing.assert_allclose(a @ u, b @ v, rtol=1e-9, atol=1e-12)
 
 
-@pytest.mark.parametrize("n,m", [(2, 2), (3, 7), (10, 10), (50, 40), (200, 300)])
+@pytest.mark.parametrize(
+    "n,m", [(2, 2), (3, 7), (10, 10), (50, 40), (200, 300), (1000, 800)]
+)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_parity_random_weights(n, m, seed):
     """Random weights and costs: the optimum is unique, so plans must match."""

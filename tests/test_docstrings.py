@@ -1,0 +1,25 @@
+"""Every example in goot's docstrings runs and prints what it shows."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["goot", "goot.lp._network_simplex", "goot.lp.solver_1d", "goot.utils"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0
+
+
+def test_public_functions_have_examples():
+    import goot
+
+    for name in ["emd", "emd2", "emd_1d", "emd2_1d", "wasserstein_1d", "dist", "unif"]:
+        doc = getattr(goot, name).__doc__
+        assert doc and ">>> " in doc, name
