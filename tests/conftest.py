@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-# The reported cases live beside the repository (../shared/cases) on developer
-# machines and in CI; tests that need them are skipped with a reason elsewhere.
-CASES_FILE = (
-    Path(__file__).resolve().parents[2] / "shared" / "cases" / "reported-cases.json"
-)
+# The reported cases (failures users reported against OT libraries, with answers
+# established independently) are copied from the project's shared/cases so that
+# the tests need nothing outside the repository.
+CASES_FILE = Path(__file__).resolve().parent / "data" / "reported-cases.json"
 
 
 def load_cases() -> dict:
-    if not CASES_FILE.exists():
-        return {}
     return {case["id"]: case for case in json.loads(CASES_FILE.read_text())}
 
 
@@ -54,9 +50,4 @@ def random_problem(n: int, m: int, seed: int, zeros: bool = False):
 
 @pytest.fixture(scope="session")
 def cases() -> dict:
-    found = load_cases()
-    if not found and os.environ.get("CI"):
-        pytest.fail(f"reported cases not found at {CASES_FILE}")
-    if not found:
-        pytest.skip(f"reported cases not found at {CASES_FILE}")
-    return found
+    return load_cases()

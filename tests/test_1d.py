@@ -64,6 +64,7 @@ def test_emd_1d_sparse_and_log():
     y, b = weighted_points(7, 6)
     G = goot.emd_1d(x, y, a, b, dense=False)
     G_pot = ot.emd_1d(x, y, a, b, dense=False)
+    assert type(G) is type(G_pot)
     np.testing.assert_allclose(G.toarray(), G_pot.toarray(), atol=1e-15)
     cost, log = goot.emd2_1d(x, y, a, b, log=True)
     np.testing.assert_allclose(log["G"], G_pot.toarray(), atol=1e-15)

@@ -100,4 +100,30 @@ def test_dist_bad_input():
 
 def test_unif_bad_input():
     with pytest.raises(ValueError):
-        goot.unif(0)
+        goot.unif(-1)
+    assert goot.unif(0).shape == (0,)
+
+
+def test_zero_total_mass():
+    with pytest.raises(ValueError, match="total mass 0"):
+        goot.emd([0.0, 0.0], [0.0, 0.0], M)
+
+
+def test_multi_b_errors_name_the_column():
+    B = np.array([[0.5, 0.5], [0.5, -0.5]])
+    with pytest.raises(ValueError, match="row 1, column 1"):
+        goot.emd2(A, B, M)
+    B = np.array([[0.5, 0.5], [0.5, 1.5]])
+    with pytest.raises(ValueError, match=r"b\[:, 1\]: the two histograms"):
+        goot.emd2(A, B, M)
+
+
+def test_weight_shape_messages():
+    with pytest.raises(ValueError, match="one-dimensional"):
+        goot.emd(np.array([[0.5, 0.5]]), A, M)
+    with pytest.raises(ValueError, match="x_a has 3"):
+        goot.emd_1d(np.arange(3.0), np.arange(2.0), [0.5, 0.5])
+    with pytest.raises(ValueError, match=r"must have shape \(3,\)$"):
+        goot.wasserstein_1d(np.arange(3.0), np.arange(2.0), [0.5, 0.5], [0.5, 0.5])
+    with pytest.raises(AssertionError):  # POT asserts p >= 1
+        goot.wasserstein_1d(np.arange(3.0), np.arange(3.0), p=0.5)

@@ -82,6 +82,19 @@ def test_zero_weights_duals_match_pot(seed):
     np.testing.assert_allclose(log["v"][b > 0], log_pot["v"][b > 0], atol=1e-9)
 
 
+@pytest.mark.parametrize("n,m", [(2, 5000), (5000, 3), (7, 3000), (40, 4000)])
+def test_parity_wide_and_tall(n, m):
+    """Very unequal sizes (once slow: the greedy start let the short side
+    choose); plans and costs must still be POT's."""
+    rng = np.random.default_rng(n + m)
+    M = rng.random((n, m))
+    G, log = goot.emd([], [], M, log=True)
+    G_pot = ot.emd([], [], M, numItermax=10**8)
+    np.testing.assert_allclose(G, G_pot, atol=1e-12)
+    a, b = np.full(n, 1 / n), np.full(m, 1 / m)
+    assert_optimal_pair(a, b, M, G, log)
+
+
 def test_emd_emd2_identity_plan():
     """POT's test_emd_emd2: M = dist(x, x) gives the identity plan / n."""
     n = 100

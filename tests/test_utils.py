@@ -58,6 +58,7 @@ def test_dist_weighted_minkowski_and_dtypes():
         goot.dist(X, Y, "minkowski", p=3, w=w), cdist(X, Y, "minkowski", p=3, w=w)
     )
     assert goot.dist(X.astype(np.float32)).dtype == np.float32
+    assert goot.dist(X.astype(np.float32), Y).dtype == np.float64
     assert goot.dist(X.astype(int)).dtype == np.float64
 
 

@@ -58,6 +58,7 @@ type simplex struct {
 	succNum   []int     // size of the subtree of v, v included
 	lastSucc  []int     // last node of the subtree of v in the preorder walk
 	flow      []float64 // flow on the tree arc of v
+	flowComp  []float64 // compensation terms of recomputeFlows
 	pi        []float64 // potential: reduced cost of i→j is M_ij + pi_i - pi_j
 	piK       []int     // "infinite" part of the potential (lexicographic)
 	infTree   int       // forbidden arcs in the tree; > 0 means piK matters
@@ -67,14 +68,14 @@ type simplex struct {
 	stem, stemLast, stemRev, stemAfter []int
 
 	// Initial forest: arcs, residual weights, adjacency (CSR) and DFS stack.
-	arcI, arcJ []int
-	arcF       []float64
-	ra, rb     []float64
-	rowOrder   []int     // rows in the order the greedy serves them
-	rowKey     []float64 // cheapest cost of each row
-	adjStart   []int
-	adj        []int
-	stack      []int
+	arcI, arcJ  []int
+	arcF        []float64
+	ra, rb      []float64
+	greedyOrder []int     // choosers in the order the greedy serves them
+	greedyKey   []float64 // cheapest cost of each chooser
+	adjStart    []int
+	adj         []int
+	stack       []int
 
 	// Block-search pricing state.
 	block            int // arcs priced before the best candidate is taken
@@ -86,8 +87,8 @@ func newSimplex(n, m int) *simplex {
 	// Two slabs, carved into the arrays below: three allocations instead of
 	// twenty, which is most of the cost of a small solve.
 	nodes := n + m + 1
-	ints := make([]int, 16*nodes+1+n)
-	floats := make([]float64, 3*nodes+2*m+2*n)
+	ints := make([]int, 16*nodes+1+max(n, m))
+	floats := make([]float64, 4*nodes+2*m+n+max(n, m))
 	nextInts := func(k int) []int {
 		s := ints[:k:k]
 		ints = ints[k:]
@@ -107,8 +108,9 @@ func newSimplex(n, m int) *simplex {
 		stem: nextInts(nodes), stemLast: nextInts(nodes), stemRev: nextInts(nodes),
 		stemAfter: nextInts(nodes),
 		arcI:      nextInts(nodes), arcJ: nextInts(nodes), arcF: nextFloats(nodes),
-		ra: nextFloats(n), rb: nextFloats(m),
-		rowOrder: nextInts(n), rowKey: nextFloats(n),
+		flowComp: nextFloats(nodes),
+		ra:       nextFloats(n), rb: nextFloats(m),
+		greedyOrder: nextInts(max(n, m)), greedyKey: nextFloats(max(n, m)),
 		adjStart: nextInts(nodes + 1), adj: nextInts(2 * nodes), stack: nextInts(nodes),
 	}
 	// Half of LEMON's √(n·m): more pivots, but each prices fewer arcs;

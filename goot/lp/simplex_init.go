@@ -76,48 +76,89 @@ func (s *simplex) active(v int) bool {
 	return s.b[v-s.n] > 0
 }
 
-// greedyForest ships each source's mass to its cheapest sinks still short of
-// mass and returns the number of arcs used (stored in arcI, arcJ, arcF).
-// Forbidden pairs are used only when a source has no other sink left.
-// Sources are served in increasing order of their cheapest cost: on 2-D
-// clouds this start needs ~25% fewer pivots than serving them by index,
-// although its own cost is higher (measured at n = 2000: 54.6k vs 74.5k).
+// greedyForest builds a feasible flow greedily and returns the number of
+// arcs used (stored in arcI, arcJ, arcF). The longer side chooses: when
+// there are at least as many sources as sinks each source ships to its
+// cheapest sinks still short of mass, otherwise each sink pulls from its
+// cheapest sources with mass left. Each shipment scans the other side, so
+// this costs O((n+m)·min(n, m)); letting the short side choose would cost
+// O((n+m)·max(n, m)), which made 2×40000 problems take seconds.
+// Forbidden pairs are used only when nothing else is left.
+//
+// The choosers go in increasing order of their cheapest cost: on 2-D clouds
+// this start needs ~25% fewer pivots than serving them by index, although
+// its own cost is higher (measured at n = 2000: 54.6k vs 74.5k).
 func (s *simplex) greedyForest() int {
-	n, m := s.n, s.m
 	copy(s.ra, s.a)
 	copy(s.rb, s.b)
+	if s.n >= s.m {
+		return s.greedy(s.n, s.m, s.ra, s.rb, false)
+	}
+	return s.greedy(s.m, s.n, s.rb, s.ra, true)
+}
 
-	// Rows whose best pair is cheapest choose first.
-	order, key := s.rowOrder, s.rowKey
-	for i := range n {
-		order[i], key[i] = i, math.Inf(1)
-		for _, c := range s.M[i*m : i*m+m] {
-			key[i] = min(key[i], c)
-		}
+// greedy serves the k choosers (mass left in own) from the l others (mass
+// left in other). Choosers are sources, or sinks if swapped.
+func (s *simplex) greedy(k, l int, own, other []float64, swapped bool) int {
+	order, key := s.greedyOrder[:k], s.greedyKey[:k]
+	for c := range k {
+		order[c], key[c] = c, s.cheapest(c, swapped, nil)
 	}
 	slices.SortFunc(order, func(p, q int) int { return cmp.Compare(key[p], key[q]) })
 
 	arcs := 0
-	for _, i := range order {
-		row := s.M[i*m : i*m+m]
-		for s.ra[i] > 0 {
-			best, bj := math.Inf(1), -1
-			for j, c := range row {
-				if s.rb[j] > 0 && (bj < 0 || c < best) {
-					best, bj = c, j
-				}
-			}
-			if bj < 0 || arcs == len(s.arcI) {
+	for _, c := range order {
+		for own[c] > 0 {
+			o := s.cheapestIndex(c, swapped, other)
+			if o < 0 || arcs == len(s.arcI) {
 				break // only rounding crumbs of mass are left
 			}
-			f := min(s.ra[i], s.rb[bj])
-			s.ra[i] -= f
-			s.rb[bj] -= f
-			s.arcI[arcs], s.arcJ[arcs], s.arcF[arcs] = i, bj, f
+			f := min(own[c], other[o])
+			own[c] -= f
+			other[o] -= f
+			i, j := c, o
+			if swapped {
+				i, j = o, c
+			}
+			s.arcI[arcs], s.arcJ[arcs], s.arcF[arcs] = i, j, f
 			arcs++
 		}
 	}
 	return arcs
+}
+
+// cheapest returns the smallest cost of chooser c (row c of M, or column c
+// if swapped) over the others with mass left (all others if left is nil).
+func (s *simplex) cheapest(c int, swapped bool, left []float64) float64 {
+	o := s.cheapestIndex(c, swapped, left)
+	if o < 0 {
+		return math.Inf(1)
+	}
+	if swapped {
+		return s.M[o*s.m+c]
+	}
+	return s.M[c*s.m+o]
+}
+
+// cheapestIndex is the index of the other side that cheapest finds (-1 if
+// none has mass left). A row is scanned as a slice, a column with stride m.
+func (s *simplex) cheapestIndex(c int, swapped bool, left []float64) int {
+	best, bo := math.Inf(1), -1
+	if !swapped {
+		for o, cost := range s.M[c*s.m : c*s.m+s.m] {
+			if (left == nil || left[o] > 0) && (bo < 0 || cost < best) {
+				best, bo = cost, o
+			}
+		}
+		return bo
+	}
+	for o := range s.n {
+		cost := s.M[o*s.m+c]
+		if (left == nil || left[o] > 0) && (bo < 0 || cost < best) {
+			best, bo = cost, o
+		}
+	}
+	return bo
 }
 
 // buildAdjacency lists the arcs at each node (compressed rows).
@@ -199,4 +240,48 @@ func (s *simplex) recomputePotentials() {
 		}
 		s.pi[v] = s.pi[p] + c
 	}
+}
+
+// recomputeFlows sets the flow of every tree arc again from the supplies
+// alone: the arc above v carries the net supply of v's subtree. Pivots
+// update flows by adding and subtracting, which leaves rounding of ~1e-13
+// in the marginals of large degenerate problems. The subtree sums here are
+// compensated (Neumaier), so each marginal is restored to a few ulps of
+// the total mass. A tiny negative result of a degenerate (zero-flow) arc is
+// clamped to 0.
+func (s *simplex) recomputeFlows() {
+	sum, comp := s.arcF, s.flowComp // arcF is free after initTree
+	for v := s.revThread[s.root]; v != s.root; v = s.revThread[v] {
+		sum[v], comp[v] = 0, 0
+	}
+	for v := s.revThread[s.root]; v != s.root; v = s.revThread[v] {
+		if v < s.n {
+			neumaierAdd(&sum[v], &comp[v], s.a[v])
+		} else {
+			neumaierAdd(&sum[v], &comp[v], -s.b[v-s.n])
+		}
+		net := sum[v] + comp[v]
+		p := s.parent[v]
+		if p == s.root {
+			s.flow[v] = 0 // artificial arc: no feasible flow uses it
+			continue
+		}
+		neumaierAdd(&sum[p], &comp[p], sum[v])
+		neumaierAdd(&sum[p], &comp[p], comp[v])
+		if !s.up(v) {
+			net = -net
+		}
+		s.flow[v] = max(net, 0)
+	}
+}
+
+// neumaierAdd adds x to the compensated sum (sum, comp).
+func neumaierAdd(sum, comp *float64, x float64) {
+	t := *sum + x
+	if math.Abs(*sum) >= math.Abs(x) {
+		*comp += (*sum - t) + x
+	} else {
+		*comp += (x - t) + *sum
+	}
+	*sum = t
 }

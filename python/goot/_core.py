@@ -39,8 +39,11 @@ class GootError(RuntimeError):
     """An internal failure of goot's Go code (a bug: please report it)."""
 
 
-class GootForkError(GootError):
-    """goot was called in a child forked after the parent had loaded it."""
+class GootForkError(RuntimeError):
+    """goot was called in a child process forked after the parent had used it.
+
+    The Go runtime does not survive fork(); see the message for the fixes.
+    """
 
 
 class InputError(ValueError, AssertionError):
@@ -60,11 +63,12 @@ _capi: Any = None
 _forked_after_load = False
 
 _FORK_MESSAGE = (
-    "goot's Go runtime does not survive fork(): this process was forked after its "
-    "parent had already called goot. Start worker processes with the 'spawn' or "
-    "'forkserver' method (multiprocessing.set_start_method('spawn'), or "
-    "DataLoader(..., multiprocessing_context='spawn')), or make the first goot call "
-    "in each worker instead of in the parent."
+    "goot cannot run in this process: it was forked from a parent that had already "
+    "called goot, and Go's runtime does not survive fork(). Start the worker "
+    "processes with the 'spawn' or 'forkserver' method instead, e.g. "
+    "multiprocessing.get_context('spawn') or DataLoader(..., "
+    "multiprocessing_context='spawn'); or do not call goot in the parent before "
+    "the workers are forked."
 )
 
 
@@ -180,11 +184,14 @@ def is_empty(x: Any) -> bool:
     return getattr(x, "size", 1) == 0 or (np.ndim(x) > 0 and len(x) == 0)
 
 
-def weights_or_uniform(w: Any, n: int, name: str) -> np.ndarray:
+def weights_or_uniform(
+    w: Any, n: int, name: str, needed_by: str = "the cost matrix needs"
+) -> np.ndarray:
     """Float64 weights of length `n`, uniform when `w` is empty.
 
     Only the shape is checked here (InputError); the values (NaN, infinite,
     negative) are checked by the Go solvers, which read them anyway.
+    `needed_by` completes the mismatch message ("... {needed_by} {n}").
     """
     if w is None or (type(w) is list and not w):
         return np.full(n, 1.0 / n)
@@ -192,9 +199,12 @@ def weights_or_uniform(w: Any, n: int, name: str) -> np.ndarray:
     if arr.ndim != 1 or arr.shape[0] != n:
         if arr.size == 0:
             return np.full(n, 1.0 / n)
+        if arr.ndim != 1:
+            raise InputError(
+                f"{name} must be a one-dimensional histogram, got shape {arr.shape}"
+            )
         raise InputError(
-            f"Dimension mismatch: {name} has shape {arr.shape}, the cost matrix "
-            f"needs {n} weights"
+            f"Dimension mismatch: {name} has {arr.shape[0]} weights, {needed_by} {n}"
         )
     return arr
 
@@ -211,14 +221,17 @@ def total(w: np.ndarray) -> float:
 MASS_RTOL = 1e-6
 
 
-def check_same_mass(sa: float, sb: float) -> None:
-    """Raise InputError when two total masses differ beyond MASS_RTOL."""
+def check_same_mass(sa: float, sb: float, names: str = "a and b") -> None:
+    """Raise InputError when two total masses differ beyond MASS_RTOL, or are
+    both zero (nothing to transport)."""
     if abs(sa - sb) > MASS_RTOL * max(abs(sa), abs(sb)):
         raise InputError(
-            f"a and b: the two histograms have different total mass ({sa:.6g} vs "
+            f"{names}: the two histograms have different total mass ({sa:.6g} vs "
             f"{sb:.6g}); balanced OT needs equal masses (relative tolerance "
             f"{MASS_RTOL:g}). Normalise them, or use an unbalanced solver."
         )
+    if sa == 0 and sb == 0:
+        raise InputError(f"{names}: both histograms have total mass 0")
 
 
 def result_dtype(*candidates: Any) -> np.dtype:

@@ -58,7 +58,7 @@ def dist(
     >>> goot.dist(np.array([[0.0, 0.0]]), np.array([[3.0, 4.0]]))
     array([[25.]])
     """
-    dtype = np.float32 if getattr(x1, "dtype", None) == np.float32 else np.float64
+    dtype = _float_dtype(x1, x1 if x2 is None else x2)
     X = _points(x1, "x1")
     Y = X if x2 is None else _points(x2, "x2")
     if X.shape[1] != Y.shape[1]:
@@ -76,6 +76,15 @@ def dist(
     out = np.empty((n, m))
     call("Dist", address(X), n, address(Y), m, d, metric, float(p), address(out))
     return out.astype(dtype, copy=False)
+
+
+def _float_dtype(x1: Any, x2: Any) -> np.dtype:
+    """float32 when both point clouds are float32 (numpy's promotion, as POT
+    gets it), float64 otherwise; integer coordinates give float64."""
+    f32 = np.dtype(np.float32)
+    if getattr(x1, "dtype", None) == f32 and getattr(x2, "dtype", None) == f32:
+        return f32
+    return np.dtype(np.float64)
 
 
 def _points(x: Any, name: str) -> np.ndarray:
@@ -98,13 +107,20 @@ def unif(n: int, type_as: Any = None) -> np.ndarray:
     >>> goot.unif(4)
     array([0.25, 0.25, 0.25, 0.25])
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"n must be a non-negative integer, got {n!r}")
     dtype = getattr(type_as, "dtype", np.float64)
+    if n == 0:
+        return np.zeros(0, dtype=dtype)
     return np.full(int(n), 1.0 / n, dtype=dtype)
 
 
-def list_to_array(*lst: Any):
-    """Convert the lists among the arguments to numpy arrays (POT's helper)."""
-    out = [np.array(a) if isinstance(a, list) else a for a in lst]
+def list_to_array(*lst: Any, nx: Any = None):
+    """Convert the lists among the arguments to numpy arrays (POT's helper).
+
+    Lists take the dtype of the first argument that is not a list, as in POT.
+    """
+    ref = next((a for a in lst if not isinstance(a, list) and a is not None), None)
+    dtype = getattr(ref, "dtype", None)
+    out = [np.array(a, dtype=dtype) if isinstance(a, list) else a for a in lst]
     return out[0] if len(out) == 1 else out

@@ -113,10 +113,11 @@ def _prepare(a: Any, b: Any, M: Any, check_marginals: bool, multi_b: bool):
                 f"Dimension mismatch: b has shape {b.shape}, the cost matrix needs "
                 f"{m} rows and at least one column"
             )
+        _check_columns(b)
         sa, sb = total(a), b.sum(0)
         if check_marginals:
-            for s in sb:
-                check_same_mass(sa, float(s))
+            for c, s in enumerate(sb):
+                check_same_mass(sa, float(s), f"a and b[:, {c}]")
         return a, b * (sa / np.where(sb == 0, 1.0, sb)), M, dtype
     b = weights_or_uniform(b, m, "b")
     sa, sb = total(a), total(b)
@@ -125,6 +126,17 @@ def _prepare(a: Any, b: Any, M: Any, check_marginals: bool, multi_b: bool):
     if sb != 0 and abs(sa - sb) > _RESCALE_RTOL * max(sa, sb):
         b = b * (sa / sb)
     return a, b, M, dtype
+
+
+def _check_columns(b: np.ndarray) -> None:
+    """Name the (row, column) of a bad weight in a 2-D b (Go would give a flat
+    index)."""
+    bad = ~np.isfinite(b) | (b < 0)
+    if bad.any():
+        i, c = (int(k) for k in np.argwhere(bad)[0])
+        x = b[i, c]
+        problem = "NaN" if np.isnan(x) else ("infinite" if np.isinf(x) else "negative")
+        raise InputError(f"b: {problem} weight {x:g} at row {i}, column {c}")
 
 
 def emd(
@@ -248,7 +260,8 @@ def emd2(
         Target weights; with k columns, k problems are solved (in parallel on
         all cores) and a list of k results is returned.
     processes : int, optional
-        Deprecated in POT, accepted and ignored (a UserWarning when > 1).
+        Deprecated in POT, accepted and ignored (a UserWarning when it is > 1
+        and ``b`` has several columns, as in POT).
     return_matrix : bool, optional
         If True, return ``[cost, log]`` with the plan in ``log["G"]``.
 

@@ -52,8 +52,8 @@ def _solve_1d(x_a, x_b, a, b, metric, p, check_marginals, want_plan):
     x = _points(x_a, "x_a")
     y = _points(x_b, "x_b")
     n, m = x.shape[0], y.shape[0]
-    a = weights_or_uniform(a, n, "a")
-    b = weights_or_uniform(b, m, "b")
+    a = weights_or_uniform(a, n, "a", "x_a has")
+    b = weights_or_uniform(b, m, "b", "x_b has")
     sa, sb = total(a), total(b)
     if check_marginals:
         check_same_mass(sa, sb)
@@ -126,7 +126,7 @@ def emd_1d(
     p : float, optional
         Exponent of the minkowski metric (default 1).
     dense : bool, optional
-        Return a dense array (default) or a ``scipy.sparse.coo_matrix``.
+        Return a dense array (default) or a ``scipy.sparse.coo_array``.
     log : bool, optional
         Also return a dict with ``cost`` and the row and column indices of the
         plan's entries (``perms_x_a``, ``perms_x_b``).
@@ -135,7 +135,7 @@ def emd_1d(
 
     Returns
     -------
-    gamma : ndarray or coo_matrix, shape (ns, nt)
+    gamma : ndarray or coo_array, shape (ns, nt)
     log : dict
         Only if ``log`` is True.
 
@@ -154,7 +154,7 @@ def emd_1d(
     cost, (rows, cols, mass), dtype, shape = _solve_1d(
         x_a, x_b, a, b, metric, p, check_marginals, want_plan=True
     )
-    G = scipy.sparse.coo_matrix((mass.astype(dtype), (rows, cols)), shape=shape)
+    G = scipy.sparse.coo_array((mass.astype(dtype), (rows, cols)), shape=shape)
     if dense:
         G = G.toarray()
     if log:
@@ -221,7 +221,7 @@ def wasserstein_1d(
         Sort the values first (default True). With False they must already be
         sorted along the first axis.
     return_plans : bool, optional
-        Also return the optimal couplings as a list of ``scipy.sparse.coo_matrix``
+        Also return the optimal couplings as a list of ``scipy.sparse.coo_array``
         (one per column).
 
     Returns
@@ -246,7 +246,8 @@ def wasserstein_1d(
        Foundations and Trends in Machine Learning, 11(5-6), Remark 2.30.
     """
     if not p >= 1:
-        raise ValueError(f"p must be at least 1 for a Wasserstein distance, got {p}")
+        # InputError: POT asserts here, so this is an AssertionError too.
+        raise InputError(f"p must be at least 1 for a Wasserstein distance, got {p}")
     dtype = np.float32 if getattr(u_values, "dtype", None) == np.float32 else np.float64
     U = as_float64(u_values, "u_values")
     V = as_float64(v_values, "v_values")
@@ -292,9 +293,8 @@ def _weights_1d(w, n, k, values_shape, name):
         return arr
     if arr.shape == values_shape:
         return np.ascontiguousarray(arr.reshape(n, k))
-    raise InputError(
-        f"{name} has shape {arr.shape}; it must have shape ({n},) or {values_shape}"
-    )
+    shapes = f"({n},)" if values_shape == (n,) else f"({n},) or {values_shape}"
+    raise InputError(f"{name} has shape {arr.shape}; it must have shape {shapes}")
 
 
 def _check_masses_1d(uw, vw, n, m, k):
@@ -319,5 +319,5 @@ def _wasserstein_1d_plans(U, V, uw, vw, n, m, k, require_sort):
         iu = np.minimum(np.searchsorted(cu, qs, side="left"), n - 1)
         iv = np.minimum(np.searchsorted(cv, qs, side="left"), m - 1)
         delta = np.diff(qs, prepend=0.0)
-        plans.append(scipy.sparse.coo_matrix((delta, (su[iu], sv[iv])), shape=(n, m)))
+        plans.append(scipy.sparse.coo_array((delta, (su[iu], sv[iv])), shape=(n, m)))
     return plans
