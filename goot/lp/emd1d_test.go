@@ -86,14 +86,6 @@ func emd1dNorthWest(x, a, y, b []float64) []float64 {
 	return P
 }
 
-func uniformWeights(n int) []float64 {
-	w := make([]float64, n)
-	for i := range w {
-		w[i] = 1 / float64(n)
-	}
-	return w
-}
-
 // TestEMD1DKnownAnswers holds hand-solved two- and three-point problems.
 func TestEMD1DKnownAnswers(t *testing.T) {
 	for _, tc := range []struct {
@@ -175,7 +167,7 @@ func emd1dNormalise(w []float64) []float64 {
 		s += v
 	}
 	if s == 0 {
-		return uniformWeights(len(w))
+		return testutil.Uniform(len(w))
 	}
 	for i := range w {
 		w[i] /= s
@@ -240,7 +232,7 @@ func TestEMD1DUniformDefaults(t *testing.T) {
 	x, y := []float64{3, 1, 2}, []float64{0, 5}
 	withNil, _, err := EMD1D(x, nil, y, nil, goot.Euclidean, 0, nil, nil, nil)
 	require.NoError(t, err)
-	explicit, _, err := EMD1D(x, uniformWeights(3), y, uniformWeights(2), goot.Euclidean, 0,
+	explicit, _, err := EMD1D(x, testutil.Uniform(3), y, testutil.Uniform(2), goot.Euclidean, 0,
 		nil, nil, nil)
 	require.NoError(t, err)
 	assert.Equal(t, explicit, withNil)
@@ -322,7 +314,7 @@ func BenchmarkEMD1D(b *testing.B) {
 	r := rand.New(rand.NewPCG(11, 11))
 	for _, n := range []int{10_000, 1_000_000} {
 		x, y := w1dNormal(r, n), w1dNormal(r, n)
-		a := uniformWeights(n)
+		a := testutil.Uniform(n)
 		b.Run(fmt.Sprintf("n=%d/cost", n), func(b *testing.B) {
 			for b.Loop() {
 				if _, _, err := EMD1D(x, a, y, a, goot.SqEuclidean, 0, nil, nil, nil); err != nil {

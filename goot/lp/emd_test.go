@@ -45,14 +45,6 @@ func emdSolve(t testing.TB, a, b, M []float64, opt lp.Options) emdSolution {
 	return s
 }
 
-func emdUniform(n int) []float64 {
-	w := make([]float64, n)
-	for i := range w {
-		w[i] = 1 / float64(n)
-	}
-	return w
-}
-
 func TestEMDKnownAnswers(t *testing.T) {
 	perm := func(n int) (M, plan []float64) {
 		M, plan = make([]float64, n*n), make([]float64, n*n)
@@ -91,8 +83,8 @@ func TestEMDKnownAnswers(t *testing.T) {
 			name: "2x2 cross", a: []float64{0.25, 0.75}, b: []float64{0.5, 0.5},
 			M: []float64{1, 0, 0, 1}, cost: 0.25, plan: []float64{0, 0.25, 0.5, 0.25},
 		},
-		{name: "permutation", a: emdUniform(7), b: emdUniform(7), M: permM, plan: permPlan},
-		{name: "dist(x, x)", a: emdUniform(5), b: emdUniform(5), M: distM, plan: distPlan},
+		{name: "permutation", a: testutil.Uniform(7), b: testutil.Uniform(7), M: permM, plan: permPlan},
+		{name: "dist(x, x)", a: testutil.Uniform(5), b: testutil.Uniform(5), M: distM, plan: distPlan},
 		{
 			// Values printed by POT 0.9.7 ot.emd(a, b, M, log=True): the
 			// active part is non-degenerate, so its centred duals are unique.
@@ -392,7 +384,7 @@ func TestEMDSeparatedGaussians(t *testing.T) {
 		y[j] = rng.NormFloat64() + 100
 		my += y[j] / 600
 	}
-	s := emdSolve(t, emdUniform(500), emdUniform(600), emdAbsCost(x, y), lp.Options{})
+	s := emdSolve(t, testutil.Uniform(500), testutil.Uniform(600), emdAbsCost(x, y), lp.Options{})
 	assert.Equal(t, goot.Optimal, s.res.Status)
 	assert.InDelta(t, my-mx, s.res.Cost, emdExactTol*100)
 }
@@ -422,7 +414,7 @@ func TestEMDForbiddenPairs(t *testing.T) {
 		// can then always be met. A finite cost of 1e6 is never worth paying
 		// over costs in [0, 1), so it gives the same optimum.
 		n := 60
-		a, b := emdUniform(n), emdUniform(n)
+		a, b := testutil.Uniform(n), testutil.Uniform(n)
 		M, big := make([]float64, n*n), make([]float64, n*n)
 		for e := range M {
 			M[e] = rng.Float64()
@@ -460,7 +452,7 @@ func TestEMDForbiddenPairs(t *testing.T) {
 		a, b, M []float64
 	}{
 		{"column unreachable", []float64{0.5, 0.5}, []float64{0.5, 0.5}, []float64{0, inf, 0, inf}},
-		{"all forbidden", emdUniform(4), emdUniform(3), slices.Repeat([]float64{inf}, 12)},
+		{"all forbidden", testutil.Uniform(4), testutil.Uniform(3), slices.Repeat([]float64{inf}, 12)},
 		{"too little reach", []float64{0.5, 0.5}, []float64{0.9, 0.1},
 			[]float64{0, 1, inf, 1}},
 	} {
@@ -514,12 +506,12 @@ func TestEMDDegenerate(t *testing.T) {
 		a, b, M []float64
 		cost    float64
 	}{
-		{"all equal costs", emdUniform(50), emdUniform(70), ones(50 * 70), 1},
+		{"all equal costs", testutil.Uniform(50), testutil.Uniform(70), ones(50 * 70), 1},
 		{"duplicate points, zero bins", []float64{0.5, 0, 0.5}, []float64{0.5, 0.5, 0},
 			make([]float64, 9), 0},
 		// 292×2 with all-ones costs hung older solvers (POT issue #93).
-		{"292x2 all ones", emdUniform(292), emdUniform(2), ones(292 * 2), 1},
-		{"all zero costs", emdUniform(40), emdUniform(40), make([]float64, 1600), 0},
+		{"292x2 all ones", testutil.Uniform(292), testutil.Uniform(2), ones(292 * 2), 1},
+		{"all zero costs", testutil.Uniform(40), testutil.Uniform(40), make([]float64, 1600), 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := emdSolve(t, tc.a, tc.b, tc.M, lp.Options{})
@@ -714,7 +706,7 @@ func BenchmarkEMD(b *testing.B) {
 					M[i*n+j] = dx*dx + dy*dy
 				}
 			}
-			w := emdUniform(n)
+			w := testutil.Uniform(n)
 			var res lp.Result
 			for b.Loop() {
 				res, _ = lp.EMD(w, w, M, nil, nil, nil, lp.Options{})

@@ -47,3 +47,12 @@ func close(got, want, rtol, atol float64) bool {
 	}
 	return math.Abs(got-want) <= atol+rtol*math.Abs(want)
 }
+
+// Uniform returns n weights of 1/n each.
+func Uniform(n int) []float64 {
+	w := make([]float64, n)
+	for i := range w {
+		w[i] = 1 / float64(n)
+	}
+	return w
+}
