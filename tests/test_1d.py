@@ -147,3 +147,17 @@ def test_wasserstein_1d_float32():
     out = goot.wasserstein_1d(u, u + 2, p=2)
     assert out.dtype == ot.wasserstein_1d(u, u + 2, p=2).dtype == np.float32
     assert out == pytest.approx(4.0)
+
+
+def test_wasserstein_1d_coo_tuple_plans():
+    u, uw = weighted_points(12, 14)
+    v, vw = weighted_points(9, 15)
+    value, plans = goot.wasserstein_1d(u, v, uw, vw, p=2, return_plans="coo_tuple")
+    # POT's plans need 2-D values (it indexes delta[:, k]); goot takes both.
+    _, plans_pot = ot.wasserstein_1d(
+        u[:, None], v[:, None], uw[:, None], vw[:, None], p=2, return_plans="coo_tuple"
+    )
+    assert type(plans[0]).__name__ == type(plans_pot[0]).__name__ == "PlanTuple"
+    G = np.zeros((12, 9))
+    np.add.at(G, (plans[0].rows, plans[0].cols), plans[0].data)
+    np.testing.assert_allclose(G, goot.emd_1d(u, v, uw, vw), atol=1e-14)

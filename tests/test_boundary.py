@@ -197,3 +197,58 @@ def test_spawned_workers_compute(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+def test_fork_during_first_load_never_hangs():
+    """A fork while another thread is loading the extension: the child must
+    compute or raise GootForkError, never wait on a lock held by a thread
+    that does not exist in it (found by an adversarial trial)."""
+    proc = _run(
+        """
+        import os, signal, threading, time, numpy as np, goot
+        signal.alarm(30)  # a hang fails the test instead of blocking it
+        M = np.ones((3, 3))
+        for delay in (0.0, 0.001, 0.003, 0.008):
+            t = threading.Thread(target=goot.emd2, args=([], [], M))
+            t.start()
+            time.sleep(delay)
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    goot.emd2([], [], M)
+                except goot.GootForkError:
+                    pass
+                os._exit(0)
+            t.join()
+            _, status = os.waitpid(pid, 0)
+            assert os.WEXITSTATUS(status) == 0
+        print("ok")
+        """
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
+
+
+def test_signal_handler_during_first_load_never_hangs():
+    proc = _run(
+        """
+        import signal, numpy as np, goot
+        signal.alarm(30)
+        M = np.ones((2, 2))
+        errors = []
+
+        def handler(signum, frame):
+            try:
+                goot.emd2([], [], M)
+            except goot.GootError as err:
+                errors.append(err)
+
+        signal.signal(signal.SIGALRM, handler)
+        signal.setitimer(signal.ITIMER_REAL, 0.0005)
+        goot.emd2([], [], M)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        print("ok")
+        """
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"

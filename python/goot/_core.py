@@ -31,6 +31,7 @@ __all__ = [
     "as_float64",
     "weights_or_uniform",
     "total",
+    "rescale",
     "result_dtype",
 ]
 
@@ -58,8 +59,12 @@ class InputError(ValueError, AssertionError):
 # ---------------------------------------------------------------------------
 # Loading the extension.
 
-_lock = threading.Lock()
+# Reentrant, so that a signal handler calling goot while this thread loads the
+# extension gets an error instead of a deadlock; held across fork() (see below)
+# so that a child never inherits it locked by a thread that does not exist there.
+_lock = threading.RLock()
 _capi: Any = None
+_loading = False
 _forked_after_load = False
 
 _FORK_MESSAGE = (
@@ -72,13 +77,24 @@ _FORK_MESSAGE = (
 )
 
 
-def _mark_forked() -> None:
-    global _forked_after_load
+def _after_fork_in_child() -> None:
+    global _forked_after_load, _lock
     if _capi is not None:
         _forked_after_load = True
+    _lock = threading.RLock()
 
 
-os.register_at_fork(after_in_child=_mark_forked)
+def _after_fork_in_parent() -> None:
+    _lock.release()
+
+
+# A fork waits for a load in progress to finish, so the child sees either no
+# extension (and loads its own) or a loaded one (and refuses to use it).
+os.register_at_fork(
+    before=lambda: _lock.acquire(),
+    after_in_parent=_after_fork_in_parent,
+    after_in_child=_after_fork_in_child,
+)
 
 
 def capi() -> Any:
@@ -90,14 +106,24 @@ def capi() -> Any:
 
 
 def _load() -> Any:
-    global _capi
+    global _capi, _loading
     with _lock:
         if _forked_after_load:
             raise GootForkError(_FORK_MESSAGE)
         if _capi is None:
-            from ._gopy import capi as module
+            if _loading:
+                raise GootError(
+                    "goot was called while this thread was loading its extension "
+                    "(from a signal handler?); call goot once before installing "
+                    "the handler"
+                )
+            _loading = True
+            try:
+                from ._gopy import capi as module
 
-            version = module.Version()
+                version = module.Version()
+            finally:
+                _loading = False
             if version != _EXPECTED_VERSION:
                 raise GootError(
                     f"goot's extension is version {version}, the Python package "
@@ -164,24 +190,29 @@ def as_float64(x: Any, name: str) -> np.ndarray:
             arr = np.asarray(x)
         except (TypeError, ValueError) as err:
             raise TypeError(f"{name} must be an array of numbers: {err}") from None
-    kind = arr.dtype.kind
-    if kind == "f" and arr.dtype.itemsize == 8:
+    if arr.dtype == _FLOAT64:  # native byte order only ('>f8' is not equal)
         if arr.flags.c_contiguous and arr.flags.aligned:
             return arr
-    elif kind not in "biuf":
+    elif arr.dtype.kind not in "biuf":
         raise TypeError(
             f"{name} must hold real numbers, got an array of dtype {arr.dtype}"
         )
-    return np.ascontiguousarray(arr, dtype=np.float64)
+    # np.require also copies misaligned data (ascontiguousarray would not).
+    return np.require(arr, dtype=_FLOAT64, requirements=("C", "A"))
 
 
 def is_empty(x: Any) -> bool:
-    """POT's convention: None, [] or an empty array stands for uniform weights."""
+    """POT's convention: None, or anything of length 0 ([], an array of shape
+    (0,) or (0, k)), stands for uniform weights. An array of shape (m, 0) is
+    not empty: it is m rows of no histogram."""
     if x is None:
         return True
-    if isinstance(x, (list, tuple)):
+    if type(x) is np.ndarray:
+        return x.ndim > 0 and x.shape[0] == 0
+    try:
         return len(x) == 0
-    return getattr(x, "size", 1) == 0 or (np.ndim(x) > 0 and len(x) == 0)
+    except TypeError:
+        return False
 
 
 def weights_or_uniform(
@@ -209,11 +240,27 @@ def weights_or_uniform(
     return arr
 
 
-def total(w: np.ndarray) -> float:
-    """Sum of a weight vector; math.fsum is exact and much cheaper on short ones."""
-    if w.shape[0] <= 64:
-        return math.fsum(w.tolist())
-    return float(w.sum())
+def total(w: np.ndarray, name: str) -> float:
+    """Sum of a weight vector; math.fsum is exact and much cheaper on short ones.
+
+    Raises InputError naming `name` if the sum overflows.
+    """
+    try:
+        s = math.fsum(w.tolist()) if w.shape[0] <= 64 else float(w.sum())
+    except OverflowError:
+        s = math.inf
+    if math.isinf(s) and np.isfinite(w).all():
+        raise InputError(f"{name}: the weights overflow when summed")
+    return s
+
+
+def rescale(b: np.ndarray, sa: float, sb: float) -> np.ndarray:
+    """b scaled to total mass sa (its own mass is sb), without overflowing when
+    the two masses are far apart."""
+    ratio = sa / sb
+    if 0 < ratio < math.inf:
+        return b * ratio
+    return (b / sb) * sa
 
 
 # Relative tolerance on the total masses of a and b (POT asserts equality to six
@@ -225,9 +272,12 @@ def check_same_mass(sa: float, sb: float, names: str = "a and b") -> None:
     """Raise InputError when two total masses differ beyond MASS_RTOL, or are
     both zero (nothing to transport)."""
     if abs(sa - sb) > MASS_RTOL * max(abs(sa), abs(sb)):
+        ta, tb = f"{sa:.6g}", f"{sb:.6g}"
+        if ta == tb:
+            ta, tb = repr(sa), repr(sb)
         raise InputError(
-            f"{names}: the two histograms have different total mass ({sa:.6g} vs "
-            f"{sb:.6g}); balanced OT needs equal masses (relative tolerance "
+            f"{names}: the two histograms have different total mass ({ta} vs "
+            f"{tb}); balanced OT needs equal masses (relative tolerance "
             f"{MASS_RTOL:g}). Normalise them, or use an unbalanced solver."
         )
     if sa == 0 and sb == 0:

@@ -65,7 +65,10 @@ def dist(
         raise InputError(
             f"x1 and x2 have different dimensions ({X.shape[1]} and {Y.shape[1]})"
         )
-    if backend == "scipy" or w is not None or metric not in _GO_METRICS:
+    go_metric = isinstance(metric, str) and metric in _GO_METRICS
+    if not (go_metric or callable(metric) or isinstance(metric, str)):
+        raise TypeError(f"metric must be a string or a callable, got {metric!r}")
+    if backend == "scipy" or w is not None or not go_metric:
         kwargs = {"w": w} if w is not None else {}
         if isinstance(metric, str) and metric.endswith("minkowski"):
             kwargs["p"] = p
@@ -109,7 +112,9 @@ def unif(n: int, type_as: Any = None) -> np.ndarray:
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"n must be a non-negative integer, got {n!r}")
-    dtype = getattr(type_as, "dtype", np.float64)
+    dtype = getattr(type_as, "dtype", np.dtype(np.float64))
+    if dtype.kind != "f":  # POT divides ones by n: integers become floats
+        dtype = np.dtype(np.float64)
     if n == 0:
         return np.zeros(0, dtype=dtype)
     return np.full(int(n), 1.0 / n, dtype=dtype)

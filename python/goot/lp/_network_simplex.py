@@ -19,6 +19,7 @@ from .._core import (
     call,
     check_same_mass,
     is_empty,
+    rescale,
     result_dtype,
     total,
     weights_or_uniform,
@@ -54,11 +55,7 @@ def _check_threads(numThreads: Any) -> None:
         isinstance(numThreads, str) and numThreads.lower() == "max"
     ):
         numThreads = -1
-    elif (
-        isinstance(numThreads, bool)
-        or not isinstance(numThreads, int)
-        or numThreads < 1
-    ):
+    elif not isinstance(numThreads, int) or numThreads < 1:
         raise ValueError(
             'numThreads should either be "max" or a strictly positive integer'
         )
@@ -73,7 +70,8 @@ def _check_threads(numThreads: Any) -> None:
 
 
 def _check_iter(numItermax: Any) -> int:
-    if type(numItermax) is int and numItermax >= 1:
+    """The pivot cap for Go; 0 means no cap, as in POT."""
+    if type(numItermax) is int and numItermax >= 0:
         return min(numItermax, 2**62)
     if isinstance(numItermax, bool) or not isinstance(
         numItermax, (int, np.integer, float)
@@ -81,8 +79,8 @@ def _check_iter(numItermax: Any) -> int:
         raise TypeError(f"numItermax must be an integer, got {numItermax!r}")
     if isinstance(numItermax, float) and not numItermax.is_integer():
         raise TypeError(f"numItermax must be an integer, got {numItermax!r}")
-    if numItermax < 1:
-        raise ValueError(f"numItermax must be at least 1, got {numItermax}")
+    if numItermax < 0:
+        raise ValueError(f"numItermax must be non-negative, got {numItermax}")
     return min(int(numItermax), 2**62)
 
 
@@ -106,25 +104,32 @@ def _prepare(a: Any, b: Any, M: Any, check_marginals: bool, multi_b: bool):
     if n == 0 or m == 0:
         raise InputError(f"M: empty cost matrix of shape {M.shape}")
     a = weights_or_uniform(a, n, "a")
-    if multi_b and np.ndim(b) == 2 and not is_empty(b):
+    if not is_empty(b):
         b = as_float64(b, "b")
-        if b.shape[0] != m or b.shape[1] == 0:
+        if b.ndim == 2 and not multi_b:
+            raise InputError(
+                f"b must be one-dimensional for emd, got shape {b.shape}; "
+                "emd2 accepts several target histograms as columns of b"
+            )
+    if multi_b and np.ndim(b) == 2:
+        if b.shape[0] != m:
             raise InputError(
                 f"Dimension mismatch: b has shape {b.shape}, the cost matrix needs "
-                f"{m} rows and at least one column"
+                f"{m} rows"
             )
         _check_columns(b)
-        sa, sb = total(a), b.sum(0)
+        sa, sb = total(a, "a"), b.sum(0)
         if check_marginals:
             for c, s in enumerate(sb):
                 check_same_mass(sa, float(s), f"a and b[:, {c}]")
-        return a, b * (sa / np.where(sb == 0, 1.0, sb)), M, dtype
+        columns = [rescale(b[:, c], sa, s) if s else b[:, c] for c, s in enumerate(sb)]
+        return a, np.stack(columns, 1) if columns else b, M, dtype
     b = weights_or_uniform(b, m, "b")
-    sa, sb = total(a), total(b)
+    sa, sb = total(a, "a"), total(b, "b")
     if check_marginals:
         check_same_mass(sa, sb)
     if sb != 0 and abs(sa - sb) > _RESCALE_RTOL * max(sa, sb):
-        b = b * (sa / sb)
+        b = rescale(b, sa, sb)
     return a, b, M, dtype
 
 
@@ -219,11 +224,6 @@ def emd(
     """
     numItermax = _check_iter(numItermax)
     _check_threads(numThreads)
-    if not is_empty(b) and np.ndim(b) != 1:
-        raise InputError(
-            f"b must be one-dimensional for emd, got shape {np.shape(b)}; "
-            "emd2 accepts several target histograms as columns of b"
-        )
     a, b, M, dtype = _prepare(a, b, M, check_marginals, multi_b=False)
     G, cost, u, v, code = _solve(a, b, M, numItermax, center_dual, want_plan=True)
     message = check_result(code)
@@ -300,6 +300,8 @@ def emd2(
             out["G"] = G if dtype == np.float64 else G.astype(dtype)
         return [cost, out]
 
+    if b.shape[1] == 0:
+        return []
     if processes > 1:
         warnings.warn(
             "processes is deprecated (as in POT) and ignored: goot already solves "

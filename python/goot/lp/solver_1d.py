@@ -6,6 +6,7 @@ the input and shapes POT's return values.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from typing import Any
 
 import numpy as np
@@ -17,11 +18,15 @@ from .._core import (
     as_float64,
     call,
     check_same_mass,
+    rescale,
     total,
     weights_or_uniform,
 )
 
-__all__ = ["emd_1d", "emd2_1d", "wasserstein_1d"]
+__all__ = ["emd_1d", "emd2_1d", "wasserstein_1d", "PlanTuple"]
+
+# A coupling in coordinate form, as POT's wasserstein_1d(return_plans="coo_tuple").
+PlanTuple = namedtuple("PlanTuple", ["data", "rows", "cols"])
 
 _METRICS_1D = ("sqeuclidean", "minkowski", "cityblock", "euclidean")
 
@@ -54,11 +59,13 @@ def _solve_1d(x_a, x_b, a, b, metric, p, check_marginals, want_plan):
     n, m = x.shape[0], y.shape[0]
     a = weights_or_uniform(a, n, "a", "x_a has")
     b = weights_or_uniform(b, m, "b", "x_b has")
-    sa, sb = total(a), total(b)
+    sa, sb = total(a, "a"), total(b, "b")
     if check_marginals:
         check_same_mass(sa, sb)
     if sb != 0 and sa != sb:
-        b = b * (sa / sb)
+        b = rescale(b, sa, sb)
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"p must be a real number, got {p!r}")
     if metric == "minkowski" and not p > 0:
         raise ValueError(f"p must be positive for the minkowski metric, got {p}")
 
@@ -220,9 +227,10 @@ def wasserstein_1d(
     require_sort : bool, optional
         Sort the values first (default True). With False they must already be
         sorted along the first axis.
-    return_plans : bool, optional
-        Also return the optimal couplings as a list of ``scipy.sparse.coo_array``
-        (one per column).
+    return_plans : bool or "coo_tuple", optional
+        Also return the optimal couplings, one per column, as
+        ``scipy.sparse.coo_array`` (or as ``PlanTuple(data, rows, cols)`` with
+        ``"coo_tuple"``).
 
     Returns
     -------
@@ -245,6 +253,8 @@ def wasserstein_1d(
     .. [1] Peyré, G., Cuturi, M. (2019). Computational Optimal Transport.
        Foundations and Trends in Machine Learning, 11(5-6), Remark 2.30.
     """
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"p must be a real number, got {p!r}")
     if not p >= 1:
         # InputError: POT asserts here, so this is an AssertionError too.
         raise InputError(f"p must be at least 1 for a Wasserstein distance, got {p}")
@@ -263,6 +273,12 @@ def wasserstein_1d(
         raise InputError("u_values and v_values must not be empty")
     batch_shape = U.shape[1:]
     k = int(np.prod(batch_shape)) if batch_shape else 1
+    if k == 0:  # an empty batch, as POT returns it
+        return (
+            (np.zeros(batch_shape, dtype=dtype), [])
+            if return_plans
+            else (np.zeros(batch_shape, dtype=dtype))
+        )
     U2 = U.reshape(n, k)
     V2 = V.reshape(m, k)
     if not (np.isfinite(U2).all() and np.isfinite(V2).all()):
@@ -281,7 +297,10 @@ def wasserstein_1d(
     values = values.astype(dtype, copy=False)
     result = values.reshape(batch_shape) if batch_shape else values[0]
     if return_plans:
-        return result, _wasserstein_1d_plans(U2, V2, uw, vw, n, m, k, require_sort)
+        plans = _wasserstein_1d_plans(U2, V2, uw, vw, n, m, k, require_sort)
+        if return_plans == "coo_tuple":
+            plans = [PlanTuple(G.data, G.row, G.col) for G in plans]
+        return result, plans
     return result
 
 
@@ -298,10 +317,23 @@ def _weights_1d(w, n, k, values_shape, name):
 
 
 def _check_masses_1d(uw, vw, n, m, k):
-    su = np.ones(k) if uw is None else np.broadcast_to(uw.reshape(n, -1).sum(0), k)
-    sv = np.ones(k) if vw is None else np.broadcast_to(vw.reshape(m, -1).sum(0), k)
+    su = _masses_1d(uw, n, k, "u_weights")
+    sv = _masses_1d(vw, m, k, "v_weights")
+    names = "u_weights and v_weights"
     for c in range(k):
-        check_same_mass(float(su[c]), float(sv[c]))
+        check_same_mass(
+            float(su[c]), float(sv[c]), names if k == 1 else f"{names} [{c}]"
+        )
+
+
+def _masses_1d(w, n, k, name):
+    if w is None:
+        return np.ones(k)
+    with np.errstate(over="ignore"):
+        s = np.broadcast_to(w.reshape(n, -1).sum(0), k)
+    if not np.isfinite(s).all() and np.isfinite(w).all():
+        raise InputError(f"{name}: the weights overflow when summed")
+    return s
 
 
 def _wasserstein_1d_plans(U, V, uw, vw, n, m, k, require_sort):
