@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 import warnings
 
 import numpy as np
@@ -293,3 +295,21 @@ def test_forbidden_pairs_infeasible():
     with pytest.warns(UserWarning, match="infeasible"):
         G, log = goot.emd([0.5, 0.5], [0.5, 0.5], M, log=True)
     assert log["result_code"] == 0
+
+
+def test_costs_spanning_many_magnitudes_are_optimal():
+    """A 1e12 penalty next to costs of 1e-3 once hid an improving pivot
+    (found by an adversarial trial): compare with brute force over the
+    permutations, which are the vertices of the uniform n x n problem."""
+    M = np.array([[1e12, 0, 0], [1e12, 0, 1e-3], [1, 0, 100.0]])
+    assert goot.emd2([], [], M) == pytest.approx(1 / 3, rel=1e-12)
+
+    rng = np.random.default_rng(21)
+    for _ in range(200):
+        n = int(rng.integers(2, 6))
+        M = 10.0 ** rng.uniform(-12, 12, size=(n, n))
+        best = min(
+            math.fsum(M[i, p[i]] for i in range(n)) / n
+            for p in itertools.permutations(range(n))
+        )
+        assert goot.emd2([], [], M) == pytest.approx(best, rel=1e-9)

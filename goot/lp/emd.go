@@ -53,7 +53,8 @@ type Result struct {
 //     potential the simplex fixed at 0, so they can differ from POT's
 //     while being just as feasible. All weights zero gives cost 0.
 //   - M_ij = +Inf forbids the pair (i, j). If the marginals cannot be met
-//     without forbidden pairs, the status is Infeasible and the cost +Inf.
+//     without forbidden pairs, the status is Infeasible, the cost +Inf and
+//     the plan zero (as POT returns it).
 //   - n = 1 or m = 1: the plan is a or b itself.
 //   - opt.MaxIter reached first: status IterationLimit, with the current
 //     plan (feasible, not optimal) and its duals.
@@ -224,7 +225,7 @@ func (w *emdWorkspace) emd(a, b, M []float64, scale float64, plan, u, v []float6
 		}
 		if f := s.flow[c]; f > 0 {
 			res.Cost += f * M[i*m+j]
-			if plan != nil {
+			if plan != nil && status != goot.Infeasible {
 				plan[i*m+j] = f
 			}
 		}

@@ -460,6 +460,7 @@ func TestEMDForbiddenPairs(t *testing.T) {
 			s := emdSolve(t, tc.a, tc.b, tc.M, lp.Options{})
 			assert.Equal(t, goot.Infeasible, s.res.Status)
 			assert.True(t, math.IsInf(s.res.Cost, 1))
+			assert.Equal(t, make([]float64, len(tc.M)), s.plan, "zero plan, as POT")
 		})
 	}
 }
@@ -713,5 +714,24 @@ func BenchmarkEMD(b *testing.B) {
 			}
 			b.ReportMetric(float64(res.Iter), "pivots")
 		})
+	}
+}
+
+// TestEMDWideProblems covers very unequal sizes, where the greedy start lets
+// the longer side choose (by regret when the other side is short). A 2×40000
+// problem once took 16 s. The solution must pass the optimality checks:
+// marginals, dual feasibility, complementary slackness, zero duality gap.
+func TestEMDWideProblems(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, size := range [][2]int{{2, 3000}, {3000, 2}, {5, 2000}, {1, 500}} {
+		n, m := size[0], size[1]
+		M := make([]float64, n*m)
+		for i := range M {
+			M[i] = r.Float64()
+		}
+		a, b := testutil.Uniform(n), testutil.Uniform(m)
+		s := emdSolve(t, a, b, M, lp.Options{})
+		require.Equal(t, goot.Optimal, s.res.Status)
+		emdCheckOptimality(t, a, b, M, s)
 	}
 }

@@ -34,6 +34,14 @@ import (
 // zero; 1e-14 is ~50 ulps (POT's solver uses a comparable 2.2e-15).
 const simplexCostTol = 1e-14
 
+// simplexFineTol is the relative tolerance of the final verification scan: a
+// reduced cost c + pi_i - pi_j counts as negative only below -1e-13 times
+// |c| + |pi_i| + |pi_j|, a few hundred ulps of what it is computed from. The
+// block search uses the coarser simplexCostTol · max|M|, which is cheaper but
+// misses improving arcs when costs span many orders of magnitude (a 1e12
+// penalty next to costs of 1e-3).
+const simplexFineTol = 1e-13
+
 // simplexForbiddenTol is the flow (relative to the total mass) that a
 // forbidden arc may keep at the lexicographic optimum without making the
 // problem infeasible: rounding of the rescaled weights leaves crumbs of
@@ -128,10 +136,16 @@ func (s *simplex) solve(a, b, M []float64, scale float64, maxIter int) goot.Stat
 	s.eps = simplexCostTol * scale
 	s.iter, s.nextRow, s.nextCol = 0, 0, 0
 	s.initTree()
+	fineRounds := 0 // verification scans that found an entering arc
 
 	for {
 		// Find entering arc: a transport arc of negative reduced cost.
 		i, j, d, dk, ok := s.findEntering()
+		if !ok && s.infTree == 0 && fineRounds < s.n+s.m {
+			// Verify with each arc's own tolerance before declaring optimality.
+			fineRounds++
+			i, j, d, ok = s.findEnteringFine()
+		}
 		if !ok {
 			if s.infTree == 0 {
 				return goot.Optimal

@@ -102,7 +102,7 @@ func (s *simplex) greedyForest() int {
 func (s *simplex) greedy(k, l int, own, other []float64, swapped bool) int {
 	order, key := s.greedyOrder[:k], s.greedyKey[:k]
 	for c := range k {
-		order[c], key[c] = c, s.cheapest(c, swapped, nil)
+		order[c], key[c] = c, s.greedyPriority(c, swapped)
 	}
 	slices.SortFunc(order, func(p, q int) int { return cmp.Compare(key[p], key[q]) })
 
@@ -126,6 +126,44 @@ func (s *simplex) greedy(k, l int, own, other []float64, swapped bool) int {
 	}
 	return arcs
 }
+
+// greedyPriority orders the choosers: smallest first. With few others to
+// choose from (l ≤ greedyRegretMax) a chooser's priority is minus its regret,
+// the gap between its two cheapest options (Vogel's rule), so that choosers
+// that lose most by not getting their first choice go first; this makes the
+// start of 2×m problems nearly optimal. Otherwise it is the cheapest cost,
+// which measured better on square point clouds.
+func (s *simplex) greedyPriority(c int, swapped bool) float64 {
+	l := s.m
+	if swapped {
+		l = s.n
+	}
+	if l > greedyRegretMax || l < 2 {
+		return s.cheapest(c, swapped, nil)
+	}
+	first, second := math.Inf(1), math.Inf(1)
+	for o := range l {
+		var cost float64
+		if swapped {
+			cost = s.M[o*s.m+c]
+		} else {
+			cost = s.M[c*s.m+o]
+		}
+		if cost < first {
+			first, second = cost, first
+		} else if cost < second {
+			second = cost
+		}
+	}
+	if math.IsInf(second, 1) {
+		return math.Inf(-1) // one admissible option: take it first
+	}
+	return first - second
+}
+
+// greedyRegretMax is the largest number of options for which the greedy
+// orders choosers by regret.
+const greedyRegretMax = 64
 
 // cheapest returns the smallest cost of chooser c (row c of M, or column c
 // if swapped) over the others with mass left (all others if left is nil).

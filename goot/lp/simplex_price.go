@@ -108,3 +108,27 @@ func priceRow(row, col []float64, pr, best float64, bi, bj, r, c int) (float64, 
 	}
 	return best, bi, bj
 }
+
+// findEnteringFine scans every arc once with the potentials recomputed from
+// the tree and a tolerance of each arc's own (simplexFineTol) and returns the
+// most negative reduced cost found, if any. It runs only when the block
+// search finds nothing, so it costs one pass over M per verification.
+func (s *simplex) findEnteringFine() (i, j int, d float64, ok bool) {
+	s.recomputePotentials()
+	n, m := s.n, s.m
+	piCol := s.pi[n : n+m]
+	best, bi, bj := 0.0, -1, -1
+	for r := range n {
+		pr := s.pi[r]
+		if math.IsInf(pr, 0) {
+			continue // zero-weight source: outside the tree
+		}
+		for c, cost := range s.M[r*m : r*m+m] {
+			rc := cost + pr - piCol[c] // +Inf for forbidden arcs and inactive sinks
+			if rc < best && rc < -simplexFineTol*(math.Abs(cost)+math.Abs(pr)+math.Abs(piCol[c])) {
+				best, bi, bj = rc, r, c
+			}
+		}
+	}
+	return bi, bj, best, bi >= 0
+}
