@@ -11,9 +11,12 @@ import pytest
 
 # The reported cases live beside the repository (../shared/cases) on developer
 # machines and in CI; tests that need them are skipped with a reason elsewhere.
-CASES_FILE = (
-    Path(__file__).resolve().parents[2] / "shared" / "cases" / "reported-cases.json"
-)
+# A worktree sits one level deeper (wt/<name>/tests), hence the second candidate.
+_CANDIDATES = [
+    Path(__file__).resolve().parents[k] / "shared" / "cases" / "reported-cases.json"
+    for k in (2, 3)
+]
+CASES_FILE = next((p for p in _CANDIDATES if p.exists()), _CANDIDATES[0])
 
 
 def load_cases() -> dict:
