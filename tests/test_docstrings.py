@@ -13,6 +13,7 @@ MODULES = [
     "goot.lp.solver_1d",
     "goot.utils",
     "goot.gaussian",
+    "goot.gmm",
 ]
 
 
