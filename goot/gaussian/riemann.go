@@ -15,6 +15,9 @@ import (
 //	γ(t)     = (1−t)² A + t² B + t(1−t) (A T + T A),   T the map A → B,
 //
 // so Exp_X(Log_X(S)) = S, γ(0) = A and γ(1) = B.
+//
+// TODO(goot): parallel transport along these geodesics, and the Log/Exp maps
+// of the generalised metric (GBWBN's centring step) (issue 6).
 
 // Log writes the Riemannian logarithm Log_X(S) (a symmetric d×d matrix)
 // into V. For a singular X the pseudo-inverse square root is used (see the
