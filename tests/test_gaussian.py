@@ -211,6 +211,32 @@ def test_parity_barycenter(rng, d, method):
         assert log["num_iter"] < plog["num_iter"]
 
 
+@pytest.mark.parametrize(
+    "method", ["stochastic_gradient_descent", "averaged_stochastic_gradient_descent"]
+)
+def test_parity_stochastic_barycenter(rng, method):
+    """Same numpy global seed, same draws: POT's iterates exactly."""
+    C, m = spd(rng, 8, 3), rng.standard_normal((8, 3))
+    np.random.seed(3)
+    mb, Cb, log = gg.bures_wasserstein_barycenter(
+        m, C, method=method, num_iter=150, log=True
+    )
+    np.random.seed(3)
+    pmb, pCb, plog = ot.gaussian.bures_wasserstein_barycenter(
+        m, C, method=method, num_iter=150, log=True
+    )
+    np.testing.assert_allclose(Cb, pCb, atol=1e-12)
+    assert log["num_iter"] == plog["num_iter"]
+
+
+def test_parity_averaged_full_batch(rng):
+    C = spd(rng, 5, 4)
+    Cb = gg.bures_barycenter_gradient_descent(C, averaged=True)
+    np.testing.assert_allclose(
+        Cb, ot.gaussian.bures_barycenter_gradient_descent(C, averaged=True), atol=1e-12
+    )
+
+
 def test_fixed_point_and_gradient_descent_agree(rng):
     """POT's test: the two solvers agree to 1e-5."""
     C = spd(rng, 10, 4)
@@ -409,10 +435,8 @@ def test_bad_input_names_the_argument():
         gg.bures_barycenter_fixpoint(np.array([I2, I2]), np.array([0.5, -0.5]))
     with pytest.raises(ValueError, match="Unknown method"):
         gg.bures_wasserstein_barycenter(np.zeros((1, 2)), I2[None], method="newton")
-    with pytest.raises(ValueError, match="'fixed_point' and 'gradient_descent'"):
-        gg.bures_wasserstein_barycenter(
-            np.zeros((1, 2)), I2[None], method="stochastic_gradient_descent"
-        )
+    with pytest.raises(ValueError, match="batch_size"):
+        gg.bures_barycenter_gradient_descent(np.array([I2, I2]), batch_size=-1)
     with pytest.raises(ValueError, match="M"):
         gg.generalized_bures_wasserstein_distance(I2, I2, M=np.diag([1.0, 0.0]))
     with pytest.raises(ValueError, match="theta"):

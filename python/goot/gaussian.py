@@ -45,6 +45,11 @@ __all__ = [
 ]
 
 _METHODS = {"fixed_point": 0, "gradient_descent": 1}
+# Stochastic methods of bures_wasserstein_barycenter -> averaged or not.
+_STOCHASTIC = {
+    "stochastic_gradient_descent": False,
+    "averaged_stochastic_gradient_descent": True,
+}
 
 
 # ---------------------------------------------------------------------------
@@ -635,10 +640,14 @@ def bures_barycenter_gradient_descent(
         Also return ``{"num_iter", "final_diff"}``.
     step_size : float, optional
         :math:`\eta` (default 1).
-    batch_size, averaged
-        The stochastic and averaged variants are not implemented in goot: a
-        ``batch_size`` smaller than ``k`` or ``averaged=True`` raises
-        ``ValueError``.
+    batch_size : int, optional
+        With ``batch_size < k``: stochastic gradient descent, each step on
+        ``batch_size`` covariances drawn with replacement with probabilities
+        ``weights`` from numpy's global generator (``np.random.choice``, as
+        POT draws them: the same ``np.random.seed`` gives POT's iterates) and
+        the step size :math:`2 / (0.7 (t + 2/0.7 + 1))` of [2].
+    averaged : bool, optional
+        Return the running geodesic average of the iterates [2].
     nx : optional
         Accepted for compatibility with POT.
 
@@ -660,14 +669,14 @@ def bures_barycenter_gradient_descent(
     ----------
     .. [1] Chewi, S., Maunu, T., Rigollet, P. & Stromme, A. J. "Gradient
        descent algorithms for Bures-Wasserstein barycenters", COLT 2020.
+    .. [2] Altschuler, J., Chewi, S., Gerber, P. & Stromme, A. J. "Averaging
+       on the Bures-Wasserstein manifold: dimension-free convergence of
+       gradient descent", NeurIPS 2021.
     """
     k = np.shape(C)[0] if np.ndim(C) == 3 else 1
     if (batch_size is not None and batch_size < k) or averaged:
-        # TODO(goot): stochastic and averaged gradient descent (issue 6).
-        raise ValueError(
-            "batch_size and averaged: goot implements full-batch gradient descent "
-            "only (batch_size=None, averaged=False); use method='fixed_point' or "
-            "'gradient_descent'"
+        return _stochastic_barycenter(
+            C, weights, num_iter, eps, log, step_size, batch_size, averaged
         )
     return _barycenter_cov(
         C,
@@ -679,6 +688,65 @@ def bures_barycenter_gradient_descent(
         log,
         "bures_barycenter_gradient_descent",
     )
+
+
+def _stochastic_barycenter(
+    C, weights, num_iter, eps, log, step_size, batch_size, averaged
+):
+    """Stochastic and/or averaged Riemannian gradient descent, POT's iterates.
+
+    The steps run in Python (numpy products) around goot's batched matrix
+    square roots; the random draws must come from numpy's global generator to
+    reproduce POT, so this loop is not in Go.
+    """
+    dtype = _dtype(C, weights)
+    Cs, batched = _covs(C, "C")
+    if not batched:
+        raise InputError(f"C must be a (k, d, d) array, got {Cs.shape[1:]}")
+    k, d = Cs.shape[0], Cs.shape[-1]
+    w = np.full(k, 1.0 / k) if weights is None else as_float64(weights, "weights")
+    if w.shape != (k,):
+        raise InputError(f"weights has shape {w.shape}, expected ({k},)")
+    stochastic = batch_size is not None and batch_size < k
+    if stochastic and batch_size <= 0:
+        raise ValueError(f"batch_size must be an integer between 0 and {k}")
+    eye = np.eye(d)
+    Cb = np.mean(Cs * w[:, None, None], axis=0)
+    Cb_avg = Cb.copy()
+    diffs: list = []
+    for it in range(num_iter):
+        root, inv = sqrtm(Cb, inverse=True)
+        if stochastic:
+            chosen = Cs[np.random.choice(k, batch_size, replace=True, p=w)]
+            maps = inv @ sqrtm(_sym(root @ chosen @ root)) @ inv
+            grad = eye - maps.mean(axis=0)
+            step_size = 2 / (0.7 * (it + 2 / 0.7 + 1))
+        else:
+            maps = inv @ sqrtm(_sym(root @ Cs @ root)) @ inv
+            grad = eye - np.einsum("k,kij->ij", w, maps)
+        move = eye - step_size * grad
+        Cnew = _sym(move @ Cb @ move)
+        if averaged:
+            aroot, ainv = sqrtm(Cb_avg, inverse=True)
+            to_new = ainv @ sqrtm(_sym(aroot @ Cnew @ aroot)) @ ainv
+            step = eye * step_size / (step_size + 1) + to_new / (step_size + 1)
+            Cb_avg = _sym(step @ Cb_avg @ step)
+        diffs.append(np.linalg.norm(Cb - Cnew))
+        if np.mean(diffs[-100:]) <= eps:
+            break
+        Cb = Cnew
+    if averaged:
+        Cb = Cb_avg
+    Cb = Cb.astype(dtype, copy=False)
+    if log:
+        return Cb, {"num_iter": it, "final_diff": diffs[-1]}
+    return Cb
+
+
+def _sym(A: np.ndarray) -> np.ndarray:
+    """(A + A^T)/2 over the last two axes: products of symmetric matrices are
+    symmetric only up to round-off."""
+    return np.ascontiguousarray(0.5 * (A + np.swapaxes(A, -1, -2)))
 
 
 def bures_wasserstein_barycenter(
@@ -708,9 +776,10 @@ def bures_wasserstein_barycenter(
     C : array-like, shape (k, d, d)
     weights : array-like, shape (k,), optional
     method : str, optional
-        ``'fixed_point'`` (default) or ``'gradient_descent'``. POT's
-        ``'stochastic_gradient_descent'`` and
-        ``'averaged_stochastic_gradient_descent'`` raise ``ValueError`` in goot.
+        ``'fixed_point'`` (default), ``'gradient_descent'``,
+        ``'stochastic_gradient_descent'`` or
+        ``'averaged_stochastic_gradient_descent'`` (``batch_size`` 1 unless
+        given; see :func:`bures_barycenter_gradient_descent`).
     num_iter, eps, log, step_size, batch_size
         As in the two solvers.
 
@@ -739,16 +808,7 @@ def bures_wasserstein_barycenter(
     .. [2] Chewi, S., Maunu, T., Rigollet, P. & Stromme, A. J. "Gradient
        descent algorithms for Bures-Wasserstein barycenters", COLT 2020.
     """
-    if method in (
-        "stochastic_gradient_descent",
-        "averaged_stochastic_gradient_descent",
-    ):
-        # TODO(goot): stochastic and averaged gradient descent (issue 6).
-        raise ValueError(
-            f"method: '{method}' is not implemented in goot; supported methods are "
-            "'fixed_point' and 'gradient_descent'"
-        )
-    if method not in _METHODS:
+    if method not in _METHODS and method not in _STOCHASTIC:
         raise ValueError(f"Unknown method '{method}'.")
     dtype = _dtype(m, C, weights)
     means, _ = _means(m, "m")
@@ -760,9 +820,19 @@ def bures_wasserstein_barycenter(
         raise InputError(f"weights has shape {w.shape}, expected ({k},)")
     if method == "fixed_point":
         out = bures_barycenter_fixpoint(C, w, num_iter, eps, log)
-    else:
+    elif method == "gradient_descent":
         out = bures_barycenter_gradient_descent(
             C, w, num_iter, eps, log, step_size, batch_size
+        )
+    else:
+        out = bures_barycenter_gradient_descent(
+            C,
+            w,
+            num_iter,
+            eps,
+            log,
+            batch_size=1 if batch_size is None else batch_size,
+            averaged=_STOCHASTIC[method],
         )
     mb = (w @ means).astype(dtype, copy=False)
     if log:
