@@ -7,7 +7,14 @@ import importlib
 
 import pytest
 
-MODULES = ["goot", "goot.lp._network_simplex", "goot.lp.solver_1d", "goot.utils"]
+MODULES = [
+    "goot",
+    "goot.lp._network_simplex",
+    "goot.lp.solver_1d",
+    "goot.utils",
+    "goot.gaussian",
+    "goot.gmm",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -5,7 +5,7 @@ return values, log dicts and warnings), so ``import goot as ot`` works for the
 functions goot covers. See the README for what is covered.
 """
 
-from . import lp, utils
+from . import gaussian, gmm, lp, utils
 from ._core import GootError, GootForkError, InputError
 from .lp import emd, emd2, emd2_1d, emd_1d, wasserstein_1d
 from .utils import dist, unif
@@ -13,6 +13,8 @@ from .utils import dist, unif
 __version__ = "0.1.0"
 
 __all__ = [
+    "gaussian",
+    "gmm",
     "lp",
     "utils",
     "emd",
