@@ -10,10 +10,13 @@ import numpy as np
 import pytest
 
 # The reported cases live beside the repository (../shared/cases) on developer
-# machines and in CI; tests that need them are skipped with a reason elsewhere.
-CASES_FILE = (
-    Path(__file__).resolve().parents[2] / "shared" / "cases" / "reported-cases.json"
-)
+# machines and in CI, or one level higher for a git worktree under wt/; tests
+# that need them are skipped with a reason elsewhere.
+_CASES_PATHS = [
+    Path(__file__).resolve().parents[up] / "shared" / "cases" / "reported-cases.json"
+    for up in (2, 3)
+]
+CASES_FILE = next((p for p in _CASES_PATHS if p.exists()), _CASES_PATHS[0])
 
 
 def load_cases() -> dict:

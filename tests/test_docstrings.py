@@ -7,7 +7,13 @@ import importlib
 
 import pytest
 
-MODULES = ["goot", "goot.lp._network_simplex", "goot.lp.solver_1d", "goot.utils"]
+MODULES = [
+    "goot",
+    "goot.lp._network_simplex",
+    "goot.lp.solver_1d",
+    "goot.utils",
+    "goot.bregman._sinkhorn",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -20,6 +26,16 @@ def test_docstring_examples(name):
 def test_public_functions_have_examples():
     import goot
 
-    for name in ["emd", "emd2", "emd_1d", "emd2_1d", "wasserstein_1d", "dist", "unif"]:
+    for name in [
+        "emd",
+        "emd2",
+        "emd_1d",
+        "emd2_1d",
+        "wasserstein_1d",
+        "dist",
+        "unif",
+        "sinkhorn",
+        "sinkhorn2",
+    ]:
         doc = getattr(goot, name).__doc__
         assert doc and ">>> " in doc, name
