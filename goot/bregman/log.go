@@ -241,7 +241,18 @@ func (s *logSolver) row(i int, acc, buf []float64) {
 	buf = buf[:m]
 	sum := 0.0
 	for j, x := range Mr {
-		e := exp(x + fi + g[j])
+		// exp(x + f_i + g_j), inlined (see exp): the hottest line of the solver.
+		y := x + fi + g[j]
+		var e float64
+		if y > expMin && y < expMax {
+			kj := (y*inv64 + round) - round
+			r := (y - kj*ln2Hi64) - kj*ln2Lo64
+			n := int64(kj)
+			p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120)))))
+			e = p * expTable[n&63] * math.Float64frombits(uint64((n>>6)+1023)<<52)
+		} else {
+			e = math.Exp(y)
+		}
 		buf[j] = e
 		sum += e
 	}
