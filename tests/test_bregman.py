@@ -385,3 +385,43 @@ def test_threads_give_the_same_answers():
         t.join()
     for got, want in zip(results, expected):
         np.testing.assert_array_equal(got, want)
+
+
+# ---------------------------------------------------------------------------
+# Point clouds.
+
+
+def test_empirical_sinkhorn_matches_pot():
+    X, Y = clouds(40, 30, 2, 11)
+    G = goot.bregman.empirical_sinkhorn(X, Y, 1.0)
+    np.testing.assert_allclose(G, ot.bregman.empirical_sinkhorn(X, Y, 1.0), atol=1e-12)
+    np.testing.assert_allclose(G, goot.sinkhorn([], [], ot.dist(X, Y), 1.0))
+    loss = goot.bregman.empirical_sinkhorn2(X, Y, 1.0, metric="euclidean")
+    expected = ot.bregman.empirical_sinkhorn2(X, Y, 1.0, metric="euclidean")
+    assert loss == pytest.approx(float(expected), rel=LOSS_RTOL)
+
+
+def test_empirical_sinkhorn_divergence_matches_pot_and_formula():
+    X, Y = clouds(30, 25, 2, 12)
+    div, log = goot.bregman.empirical_sinkhorn_divergence(X, Y, 1.0, log=True)
+    expected = ot.bregman.empirical_sinkhorn_divergence(X, Y, 1.0)
+    assert div == pytest.approx(float(expected), rel=LOSS_RTOL)
+    w = [
+        goot.sinkhorn2([], [], ot.dist(P, Q), 1.0) for P, Q in ((X, Y), (X, X), (Y, Y))
+    ]
+    assert div == pytest.approx(w[0] - 0.5 * (w[1] + w[2]), abs=1e-5)
+    _, logp = ot.bregman.empirical_sinkhorn_divergence(X, Y, 1.0, log=True)
+    assert sorted(log) == sorted(logp)
+
+
+def test_b30_empirical_divergence_single_point(cases):
+    v = case_inputs(cases["B30"])
+    value = goot.bregman.empirical_sinkhorn_divergence(v["x1"], v["y1"], 0.05)
+    assert value == 0.0
+    assert isinstance(float(value), float)
+
+
+def test_lazy_mode_not_implemented_says_so():
+    X, Y = clouds(5, 4, 2, 0)
+    with pytest.raises(NotImplementedError, match="isLazy"):
+        goot.bregman.empirical_sinkhorn(X, Y, 1.0, isLazy=True)

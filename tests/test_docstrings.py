@@ -13,6 +13,7 @@ MODULES = [
     "goot.lp.solver_1d",
     "goot.utils",
     "goot.bregman._sinkhorn",
+    "goot.bregman._empirical",
 ]
 
 

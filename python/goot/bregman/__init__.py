@@ -1,5 +1,10 @@
 """Entropic optimal transport (POT's ``ot.bregman``)."""
 
+from ._empirical import (
+    empirical_sinkhorn,
+    empirical_sinkhorn2,
+    empirical_sinkhorn_divergence,
+)
 from ._sinkhorn import (
     greenkhorn,
     sinkhorn,
@@ -18,4 +23,7 @@ __all__ = [
     "sinkhorn_stabilized",
     "sinkhorn_epsilon_scaling",
     "greenkhorn",
+    "empirical_sinkhorn",
+    "empirical_sinkhorn2",
+    "empirical_sinkhorn_divergence",
 ]
