@@ -1,6 +1,9 @@
 package capi
 
-import "github.com/goot-ot/goot/goot/bregman"
+import (
+	"github.com/goot-ot/goot/goot"
+	"github.com/goot-ot/goot/goot/bregman"
+)
 
 // Every Bregman export writes infoLen values into info:
 // [status, iter, breakdown (-1 if none), logDomain (0/1), errors written,
@@ -152,4 +155,31 @@ func BregmanGreenkhorn(a uintptr, n int, b uintptr, m int, M uintptr, reg float6
 		return 0, wrap(err)
 	}
 	return putInfo(out, nil, res), nil
+}
+
+// BregmanSinkhornLazy runs bregman.SinkhornLazy on the point clouds xs
+// (n×d) and xt (m×d) with weights a (n) and b (m): log-scalings f (n), g
+// (m), cost (1, may be 0).
+func BregmanSinkhornLazy(xs uintptr, n int, xt uintptr, m, d int, metric string, p float64,
+	a, b uintptr, reg float64, f, g, cost uintptr, maxIter int, tol float64, warm bool,
+	errs uintptr, errCap int, info uintptr) (status int, err error) {
+	defer guard(&err)
+	var w views
+	xsv, xtv := w.get("X_s", xs, n*d), w.get("X_t", xt, m*d)
+	av, bv := w.get("a", a, n), w.get("b", b, m)
+	fv, gv, cv := w.get("f", f, n), w.get("g", g, m), w.opt("cost", cost, 1)
+	ev, out := w.get("errs", errs, errCap), w.get("info", info, infoLen)
+	if w.err != nil {
+		return 0, wrap(w.err)
+	}
+	kind, err := goot.ParseMetric(metric)
+	if err != nil {
+		return 0, wrap(err)
+	}
+	opt := bregman.Options{MaxIter: maxIter, Tol: tol, Warm: warm}
+	res, err := bregman.SinkhornLazy(xsv, xtv, d, kind, p, av, bv, reg, fv, gv, cv, opt)
+	if err != nil {
+		return 0, wrap(err)
+	}
+	return putInfo(out, ev, res), nil
 }

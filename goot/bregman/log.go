@@ -69,6 +69,8 @@ type logSolver struct {
 	buf        []float64 // count×m row terms
 	count      int
 	rows       int
+	lazy       *lazyCosts // when set, Mr is nil and rows are computed on the fly
+	cbuf       []float64  // count×m: rows of -C/reg computed on the fly
 }
 
 func newLogSolver(a, b, M []float64, p problem) *logSolver {
@@ -86,6 +88,15 @@ func newLogSolver(a, b, M []float64, p problem) *logSolver {
 		}
 	})
 	return s
+}
+
+// mr returns row i of -M/reg; block t owns the scratch of a lazy solve.
+func (s *logSolver) mr(t, i int) []float64 {
+	m := s.m
+	if s.lazy == nil {
+		return s.Mr[i*m : (i+1)*m]
+	}
+	return s.lazy.row(i, s.reg, s.cbuf[t*m:(t+1)*m])
 }
 
 func logs(w []float64) []float64 {
@@ -168,7 +179,7 @@ func (s *logSolver) updateGExact() {
 			if s.a[i] == 0 {
 				continue
 			}
-			fi, Mr := s.f[i], s.Mr[i*m:(i+1)*m]
+			fi, Mr := s.f[i], s.mr(t, i)
 			for j, x := range Mr {
 				mx[j] = max(mx[j], x+fi)
 			}
@@ -188,7 +199,7 @@ func (s *logSolver) updateGExact() {
 			if s.a[i] == 0 {
 				continue
 			}
-			fi, Mr := s.f[i], s.Mr[i*m:(i+1)*m]
+			fi, Mr := s.f[i], s.mr(t, i)
 			for j, x := range Mr {
 				if shift[j] > math.Inf(-1) {
 					sum[j] += exp(x + fi - shift[j])
@@ -220,7 +231,7 @@ func (s *logSolver) rowPass() {
 			if s.a[i] == 0 {
 				continue
 			}
-			s.row(i, acc, buf)
+			s.row(i, s.mr(t, i), acc, buf)
 		}
 	})
 	clear(s.c)
@@ -235,9 +246,9 @@ func (s *logSolver) rowPass() {
 // exp(-M_ij/reg + f_i + g_j) are the row of the current plan: their sum
 // r gives f_i += log a_i - log r, and scaling them by a_i/r gives the
 // row of the new plan without a second exp.
-func (s *logSolver) row(i int, acc, buf []float64) {
+func (s *logSolver) row(i int, Mr, acc, buf []float64) {
 	m := s.m
-	Mr, g, fi := s.Mr[i*m:(i+1)*m], s.g[:m], s.f[i]
+	g, fi := s.g[:m], s.f[i]
 	buf = buf[:m]
 	sum := 0.0
 	for j, x := range Mr {
@@ -281,6 +292,14 @@ func (s *logSolver) row(i int, acc, buf []float64) {
 	}
 }
 
+// cost returns M_ij: stored, or recovered from -M_ij/reg in a lazy solve.
+func (s *logSolver) cost(i, j int, mr float64) float64 {
+	if s.lazy == nil {
+		return s.M[i*s.m+j]
+	}
+	return -mr * s.reg
+}
+
 // output writes the plan exp(-M/reg + f_i + g_j) and returns ⟨P, M⟩.
 func (s *logSolver) output(plan []float64) float64 {
 	n, m := s.n, s.m
@@ -288,14 +307,14 @@ func (s *logSolver) output(plan []float64) float64 {
 	forBlocks(s.count, s.rows, n, func(t, lo, hi int) {
 		sum := 0.0
 		for i := lo; i < hi; i++ {
-			fi, Mr, Mi := s.f[i], s.Mr[i*m:(i+1)*m], s.M[i*m:(i+1)*m]
+			fi, Mr := s.f[i], s.mr(t, i)
 			for j, x := range Mr {
 				pij := exp(x + fi + s.g[j])
 				if plan != nil {
 					plan[i*m+j] = pij
 				}
 				if pij != 0 {
-					sum += pij * Mi[j]
+					sum += pij * s.cost(i, j, x)
 				}
 			}
 		}

@@ -7,28 +7,95 @@ problem solved by :func:`goot.sinkhorn`; the argument spelling ``numIterMax``
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
+from .._core import InputError, address, as_float64, call, weights_or_uniform
+from ..lp._network_simplex import _check_iter
 from ..utils import dist, unif
-from ._sinkhorn import sinkhorn, sinkhorn2
+from ._sinkhorn import (
+    _INFO_LEN,
+    _NOT_CONVERGED,
+    _OPTIMAL,
+    _info,
+    _reg,
+    _warm,
+    sinkhorn,
+    sinkhorn2,
+)
 
 __all__ = [
+    "LazyPlan",
     "empirical_sinkhorn",
     "empirical_sinkhorn2",
     "empirical_sinkhorn_divergence",
 ]
 
 
-def _lazy_unsupported(isLazy: Any) -> None:
-    if isLazy:
-        # TODO(goot): lazy mode in linear memory, costs computed on the fly in
-        # parallel row blocks in Go (n = m = 1e5, d = 3 within 200 MB) (issue 3).
-        raise NotImplementedError(
-            "isLazy=True is not implemented in goot yet; use isLazy=False (the "
-            "n x m cost matrix is stored) or POT's lazy mode"
+class LazyPlan:
+    """The entropic plan ``exp(f_i + g_j - C_ij / reg)`` of a lazy solve,
+    computed block by block when indexed (``plan[i0:i1, j0:j1]``), never stored
+    whole. (POT returns its ``LazyTensor`` here.)"""
+
+    def __init__(self, X_s, X_t, f, g, metric, reg):
+        self.X_s, self.X_t, self.f, self.g = X_s, X_t, f, g
+        self.metric, self.reg = metric, reg
+        self.shape = (X_s.shape[0], X_t.shape[0])
+
+    def __getitem__(self, key):
+        i, j = key if isinstance(key, tuple) else (key, slice(None))
+        i = slice(i, i + 1) if isinstance(i, (int, np.integer)) else i
+        j = slice(j, j + 1) if isinstance(j, (int, np.integer)) else j
+        C = dist(self.X_s[i], self.X_t[j], metric=self.metric)
+        return np.exp(self.f[i, None] + self.g[None, j] - C / self.reg)
+
+
+def _lazy(X_s, X_t, reg, a, b, metric, numIterMax, stopThr, batchSize, warmstart):
+    """POT's lazy mode, in Go: costs computed on the fly, O(n + m) memory."""
+    if not (
+        isinstance(batchSize, int)
+        or (isinstance(batchSize, tuple) and len(batchSize) == 2)
+    ):
+        raise ValueError("Batch size must be in integer or a tuple of two integers")
+    Xs, Xt = as_float64(X_s, "X_s"), as_float64(X_t, "X_t")
+    if Xs.ndim != 2 or Xt.ndim != 2 or Xs.shape[1] != Xt.shape[1]:
+        raise InputError(
+            f"X_s and X_t must be 2-D with the same dimension, got {Xs.shape} "
+            f"and {Xt.shape}"
         )
+    (n, d), m = Xs.shape, Xt.shape[0]
+    a, b = weights_or_uniform(a, n, "a"), weights_or_uniform(b, m, "b")
+    numIterMax = _check_iter(numIterMax)
+    warm = _warm(warmstart, ((n,), (m,)))
+    f, g = (np.empty(n), np.empty(m)) if warm is None else warm
+    cost, info = np.empty(1), np.empty(_INFO_LEN)
+    errs = np.empty(numIterMax // 10 + 2)
+    call(
+        "BregmanSinkhornLazy", address(Xs), n, address(Xt), m, d, str(metric), 2.0,
+        address(a), address(b), _reg(reg), address(f), address(g), address(cost),
+        numIterMax, float(stopThr), warm is not None, address(errs),
+        errs.shape[0], address(info),
+    )  # fmt: skip
+    status, it, _, _, errors = _info(info, errs)
+    return Xs, Xt, f, g, float(cost[0]), status, it, errors
+
+
+def _lazy_outcome(X_s, X_t, reg, a, b, metric, numIterMax, stopThr, batchSize,
+                  verbose, warn, warmstart):  # fmt: skip
+    Xs, Xt, f, g, cost, status, it, errors = _lazy(
+        X_s, X_t, reg, a, b, metric, numIterMax, stopThr, batchSize, warmstart
+    )
+    if verbose:
+        for k, err in enumerate(errors):
+            if (10 * (k + 1)) % 100 == 0:
+                print(f"Error in marginal at iteration {10 * (k + 1)} = {err}")
+    if status != _OPTIMAL and warn:
+        warnings.warn(_NOT_CONVERGED, UserWarning, stacklevel=3)
+    log = {"err": errors, "u": f, "v": g, "niter": it}
+    log["lazy_plan"] = LazyPlan(Xs, Xt, f, g, metric, _reg(reg))
+    return f, g, cost, log
 
 
 def _weights(w, X):
@@ -57,13 +124,22 @@ def empirical_sinkhorn(
     Solves :func:`goot.sinkhorn` with :math:`M_{ij} = d(x^s_i, x^t_j)`
     (``metric``, squared Euclidean by default) and uniform weights when ``a``
     or ``b`` is None. ``**kwargs`` go to :func:`goot.sinkhorn` (e.g.
-    ``method``). ``isLazy=True`` is not implemented yet (NotImplementedError).
+    ``method``).
+
+    With ``isLazy=True`` the costs are computed on the fly in Go, in parallel
+    row blocks, and never stored (memory O(ns + nt)); the iteration is POT's
+    lazy one (f then g in the log domain, L1 error of the row marginal every
+    10 iterations) and the log-potentials ``(f, g)`` are returned instead of
+    the plan. ``batchSize`` is accepted for compatibility (goot's blocks are
+    its own). Lazy metrics: 'sqeuclidean', 'euclidean', 'cityblock'.
 
     Returns
     -------
     gamma : ndarray, shape (ns, nt)
+        Or ``(f, g)`` with ``isLazy=True``.
     log : dict
-        Only if ``log`` is True: the log of the Sinkhorn method.
+        Only if ``log`` is True: the log of the Sinkhorn method; lazy: ``err``,
+        ``u``, ``v`` (= f, g), ``niter``, ``lazy_plan`` (a :class:`LazyPlan`).
 
     Examples
     --------
@@ -78,7 +154,12 @@ def empirical_sinkhorn(
     .. [1] Genevay, A., Peyré, G., Cuturi, M. (2018). Learning generative
        models with Sinkhorn divergences. AISTATS.
     """
-    _lazy_unsupported(isLazy)
+    if isLazy:
+        f, g, _, out = _lazy_outcome(
+            X_s, X_t, reg, a, b, metric, numIterMax, stopThr, batchSize, verbose,
+            warn, warmstart,
+        )  # fmt: skip
+        return (f, g, out) if log else (f, g)
     M = dist(X_s, X_t, metric=metric)
     return sinkhorn(
         _weights(a, X_s), _weights(b, X_t), M, reg, numItermax=numIterMax,
@@ -106,7 +187,8 @@ def empirical_sinkhorn2(
     r"""Linear entropic OT loss :math:`\langle \gamma, M \rangle` between two
     point clouds (the entropy term is not included, as in POT).
 
-    See :func:`empirical_sinkhorn` for the arguments.
+    See :func:`empirical_sinkhorn` for the arguments; with ``isLazy=True`` the
+    loss is summed block by block in Go, in O(ns + nt) memory.
 
     Examples
     --------
@@ -115,7 +197,12 @@ def empirical_sinkhorn2(
     >>> round(float(goot.bregman.empirical_sinkhorn2(X, X, 1.0)), 10)
     0.2689414214
     """
-    _lazy_unsupported(isLazy)
+    if isLazy:
+        _, _, cost, out = _lazy_outcome(
+            X_s, X_t, reg, a, b, metric, numIterMax, stopThr, batchSize, verbose,
+            warn, warmstart,
+        )  # fmt: skip
+        return (cost, out) if log else cost
     M = dist(X_s, X_t, metric=metric)
     return sinkhorn2(
         _weights(a, X_s), _weights(b, X_t), M, reg, numItermax=numIterMax,
