@@ -238,15 +238,6 @@ func (s *knopp) scalingsOK() bool {
 	return true
 }
 
-func allFinite(x []float64) bool {
-	for _, v := range x {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return false
-		}
-	}
-	return true
-}
-
 // columnError returns ‖v ⊙ Kᵀu - b‖₂ over all histograms: the column
 // marginal error of the current plan, which the last pass left in W.
 func (s *knopp) columnError() float64 {

@@ -1,10 +1,6 @@
 package bregman
 
-import (
-	"math"
-
-	"github.com/goot-ot/goot/goot"
-)
+import "math"
 
 // Range in which a row or column sum of shifted exponentials is trusted.
 // Outside it some terms may have underflowed relative to the sum, and the
@@ -25,12 +21,12 @@ const (
 // costs (one value, ⟨P, M⟩ with 0·Inf = 0) are written when non-nil.
 // Zero weights give -Inf log-scalings and zero rows or columns.
 //
-// Each iteration makes one pass over M with one exp per entry: the terms
-// exp(-M_ij/reg + f_i + g_j) are entries of the current plan, so their row
-// sums need no shift; the new f_i rescales them into the column sums that
-// give the next g and the error. A row or column whose sum falls outside
-// [1e-100, 1e100] is recomputed with an exact max-shifted log-sum-exp, so
-// nothing underflows whatever M/reg is.
+// The iterations run in kernel form (see iterateAbsorbed): K̃ =
+// exp(-M/reg + f_i + g_j) is the current plan, and each iteration is one
+// pass over it without exp, as in Sinkhorn; the exps are paid when K̃ is
+// (re)built, from a max-shifted log-sum-exp iteration that cannot
+// underflow (a row or column sum outside [1e-100, 1e100] is recomputed with
+// the exact maximum as shift), so nothing underflows whatever M/reg is.
 func SinkhornLog(a, b, M []float64, reg float64, f, g, plan, costs []float64,
 	opt Options) (Result, error) {
 	p, err := check(a, b, M, 1, reg)
@@ -46,7 +42,7 @@ func SinkhornLog(a, b, M []float64, reg float64, f, g, plan, costs []float64,
 		copy(s.g, g)
 	}
 	s.sanitize()
-	res := s.iterate(opt)
+	res := s.iterateAbsorbed(opt)
 	copy(f, s.f)
 	copy(g, s.g)
 	cost := s.output(plan)
@@ -120,35 +116,6 @@ func (s *logSolver) sanitize() {
 			s.g[j] = math.Inf(-1)
 		}
 	}
-}
-
-// iterate runs POT's log-domain loop. The first g update uses an exact
-// column log-sum-exp; later ones reuse the column sums c of the last pass.
-func (s *logSolver) iterate(opt Options) Result {
-	maxIter := opt.maxIter(1000)
-	res := newResult(maxIter, 10)
-	fresh := false // whether c holds the column sums for the current f, g
-	for it := range maxIter {
-		res.Iter = it
-
-		// g_j = log b_j - LSE_i(-M_ij/reg + f_i).
-		if !fresh || !s.updateGFromSums() {
-			s.updateGExact()
-		}
-		// f_i = log a_i - LSE_j(-M_ij/reg + g_j), and c for the new f.
-		s.rowPass()
-		fresh = true
-
-		if it%10 == 0 {
-			err := norm2(s.c, s.b)
-			res.Errors = append(res.Errors, err)
-			if err < opt.Tol {
-				res.Status = goot.Optimal
-				break
-			}
-		}
-	}
-	return res
 }
 
 // updateGFromSums sets g_j += log b_j - log c_j, since

@@ -91,7 +91,7 @@ func stabilize(a, b, M []float64, p problem, alpha, beta []float64,
 
 		// Absorb large scalings into the potentials.
 		if maxAbs(s.U) > tau || maxAbs(s.V) > tau {
-			if !allFinite(s.U) || !allFinite(s.V) {
+			if !s.scalingsOK() {
 				copy(s.U, s.uPrev)
 				copy(s.V, s.vPrev)
 				res.Breakdown = it
@@ -114,7 +114,7 @@ func stabilize(a, b, M []float64, p problem, alpha, beta []float64,
 			res.Status = goot.Optimal
 			break
 		}
-		if !allFinite(s.U) || !allFinite(s.V) {
+		if !s.scalingsOK() {
 			copy(s.U, s.uPrev)
 			copy(s.V, s.vPrev)
 			res.Breakdown = it
