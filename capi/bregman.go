@@ -47,9 +47,10 @@ func putInfo(info, errs []float64, res bregman.Result) int {
 }
 
 // BregmanSinkhorn runs bregman.Sinkhorn: a (n), b (m×k), M (n×m), scalings
-// u (n×k) and v (m×k), plan (n×m, may be 0) and costs (k, may be 0).
+// u (n×k) and v (m×k), plan (n×m, may be 0) and costs (k, may be 0);
+// omega is Options.Omega.
 func BregmanSinkhorn(a uintptr, n int, b uintptr, m, k int, M uintptr, reg float64,
-	u, v, plan, costs uintptr, maxIter int, tol float64, warm bool,
+	u, v, plan, costs uintptr, maxIter int, tol, omega float64, warm bool,
 	errs uintptr, errCap int, info uintptr) (status int, err error) {
 	defer guard(&err)
 	var w views
@@ -60,7 +61,7 @@ func BregmanSinkhorn(a uintptr, n int, b uintptr, m, k int, M uintptr, reg float
 	if w.err != nil {
 		return 0, wrap(w.err)
 	}
-	opt := bregman.Options{MaxIter: maxIter, Tol: tol, Warm: warm}
+	opt := bregman.Options{MaxIter: maxIter, Tol: tol, Omega: omega, Warm: warm}
 	res, err := bregman.Sinkhorn(av, bv, Mv, k, reg, uv, vv, pv, cv, opt)
 	if err != nil {
 		return 0, wrap(err)
@@ -71,7 +72,7 @@ func BregmanSinkhorn(a uintptr, n int, b uintptr, m, k int, M uintptr, reg float
 // BregmanSinkhornLog runs bregman.SinkhornLog for one histogram b (m);
 // f (n) and g (m) are the log-scalings; plan and costs (1) may be 0.
 func BregmanSinkhornLog(a uintptr, n int, b uintptr, m int, M uintptr, reg float64,
-	f, g, plan, costs uintptr, maxIter int, tol float64, warm bool,
+	f, g, plan, costs uintptr, maxIter int, tol, omega float64, warm bool,
 	errs uintptr, errCap int, info uintptr) (status int, err error) {
 	defer guard(&err)
 	var w views
@@ -82,7 +83,7 @@ func BregmanSinkhornLog(a uintptr, n int, b uintptr, m int, M uintptr, reg float
 	if w.err != nil {
 		return 0, wrap(w.err)
 	}
-	opt := bregman.Options{MaxIter: maxIter, Tol: tol, Warm: warm}
+	opt := bregman.Options{MaxIter: maxIter, Tol: tol, Omega: omega, Warm: warm}
 	res, err := bregman.SinkhornLog(av, bv, Mv, reg, fv, gv, pv, cv, opt)
 	if err != nil {
 		return 0, wrap(err)

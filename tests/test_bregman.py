@@ -469,3 +469,26 @@ def test_lazy_mode_never_stores_the_cost_matrix():
         check=True, timeout=300,
     )  # fmt: skip
     assert float(out.stdout) < 200
+
+
+# ---------------------------------------------------------------------------
+# Opt-in acceleration (goot only).
+
+
+@pytest.mark.parametrize("method", ["sinkhorn", "sinkhorn_log"])
+@pytest.mark.parametrize("omega", [1.5, "auto"])
+def test_over_relaxation_reaches_the_same_plan_faster(method, omega):
+    a, b, M = random_problem(120, 90, 13)
+    G, log = goot.sinkhorn(a, b, M, 0.005, method=method, log=True, stopThr=1e-11,
+                           numItermax=20000)  # fmt: skip
+    Gw, logw = goot.sinkhorn(a, b, M, 0.005, method=method, log=True, stopThr=1e-11,
+                             numItermax=20000, omega=omega)  # fmt: skip
+    assert logw["niter"] < log["niter"]
+    np.testing.assert_allclose(Gw, G, atol=1e-9)
+
+
+@pytest.mark.parametrize("omega", [0, 2, -1, "fast"])
+def test_bad_omega_raises(omega):
+    a, b, M = random_problem(4, 3, 0)
+    with pytest.raises((ValueError, TypeError), match="omega"):
+        goot.sinkhorn(a, b, M, 1.0, omega=omega)

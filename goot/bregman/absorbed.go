@@ -34,6 +34,7 @@ func (s *logSolver) iterateAbsorbed(opt Options) Result {
 	k.acc = make([]float64, s.count*m)
 	k.uPrev, k.vPrev = make([]float64, n), make([]float64, m)
 
+	k.omega = omegaFor(opt, nil)
 	exact, fresh := true, false
 	for it := range maxIter {
 		res.Iter = it
@@ -55,7 +56,7 @@ func (s *logSolver) iterateAbsorbed(opt Options) Result {
 				if s.b[j] > 0 && w == 0 {
 					ok = false
 				}
-				k.V[j] = scale(s.b[j], w)
+				k.V[j] = k.relax(k.V[j], scale(s.b[j], w))
 			}
 			if ok {
 				k.pass(true)
@@ -85,6 +86,9 @@ func (s *logSolver) iterateAbsorbed(opt Options) Result {
 			if err < opt.Tol {
 				res.Status = goot.Optimal
 				break
+			}
+			if opt.Omega < 0 && len(res.Errors) == 3 {
+				k.omega = omegaFor(opt, res.Errors)
 			}
 		}
 	}

@@ -321,3 +321,22 @@ func TestLazyMatchesDense(t *testing.T) {
 	assert.Equal(t, goot.Optimal, res.Status)
 	assert.InDelta(t, want[0], got[0], agreeTol*want[0])
 }
+
+// TestOverRelaxationSameFixedPoint: over-relaxed Sinkhorn (fixed and
+// automatic ω) reaches the plan of plain Sinkhorn in fewer iterations.
+func TestOverRelaxationSameFixedPoint(t *testing.T) {
+	p := randomProblem(60, 50, 21)
+	base := bregman.Options{MaxIter: 20000, Tol: 1e-12}
+	want, plain := solvers["sinkhorn"](t, p, 0.01, base)
+	require.Equal(t, goot.Optimal, plain.Status)
+	for _, omega := range []float64{1.5, -1} {
+		opt := base
+		opt.Omega = omega
+		for _, name := range []string{"sinkhorn", "sinkhorn_log"} {
+			got, res := solvers[name](t, p, 0.01, opt)
+			require.Equal(t, goot.Optimal, res.Status, name)
+			assert.Less(t, res.Iter, plain.Iter, "%s ω=%g", name, omega)
+			testutil.AllClose(t, got, want, 0, agreeTol, name, omega)
+		}
+	}
+}

@@ -159,7 +159,26 @@ def _warn_outcome(status, breakdown, log_domain, warn, text):
 # One private solver per method: all return an _Outcome.
 
 
-def _knopp(a, b, M, reg, numItermax, stopThr, verbose, warn, warmstart, want_plan):
+def _omega(omega) -> float:
+    """goot's opt-in over-relaxation: None (POT's iterates), a factor in
+    (0, 2), or "auto" (chosen from the observed rate)."""
+    if omega is None:
+        return 0.0
+    if isinstance(omega, str) and omega == "auto":
+        return -1.0
+    try:
+        value = float(omega)
+    except (TypeError, ValueError):
+        raise TypeError(f"omega must be a number or 'auto', got {omega!r}") from None
+    if not 0 < value < 2:
+        raise InputError(f"omega must be in (0, 2) or 'auto', got {omega!r}")
+    return value
+
+
+def _knopp(
+    a, b, M, reg, numItermax, stopThr, verbose, warn, warmstart, want_plan,
+    omega=None,
+):  # fmt: skip
     a, b, M, dtype = _prepare(a, b, M, multi_ok=True)
     n, m = M.shape
     multi = b.ndim == 2
@@ -177,7 +196,7 @@ def _knopp(a, b, M, reg, numItermax, stopThr, verbose, warn, warmstart, want_pla
     call(
         "BregmanSinkhorn", address(a), n, address(b), m, k, address(M),
         _reg(reg), address(u), address(v), address(plan), address(costs),
-        numItermax, float(stopThr), warm is not None, address(errs),
+        numItermax, float(stopThr), _omega(omega), warm is not None, address(errs),
         errs.shape[0], address(info),
     )  # fmt: skip
     status, it, breakdown, log_domain, errors = _info(info, errs)
@@ -211,7 +230,10 @@ def _exp(x):
         return np.exp(x)
 
 
-def _log_domain(a, b, M, reg, numItermax, stopThr, verbose, warn, warmstart, want_plan):
+def _log_domain(
+    a, b, M, reg, numItermax, stopThr, verbose, warn, warmstart, want_plan,
+    omega=None,
+):  # fmt: skip
     a, b, M, dtype = _prepare(a, b, M, multi_ok=True)
     n, m = M.shape
     numItermax = _check_iter(numItermax)
@@ -234,6 +256,7 @@ def _log_domain(a, b, M, reg, numItermax, stopThr, verbose, warn, warmstart, wan
                 if starts[c] is None
                 else (np.asarray(starts[c][0]), np.asarray(starts[c][1])),
                 False,
+                omega,
             )  # fmt: skip
             for c in range(k)
         ]
@@ -251,7 +274,7 @@ def _log_domain(a, b, M, reg, numItermax, stopThr, verbose, warn, warmstart, wan
     call(
         "BregmanSinkhornLog", address(a), n, address(b), m, address(M), _reg(reg),
         address(f), address(g), address(plan), address(costs), numItermax,
-        float(stopThr), warm is not None, address(errs), errs.shape[0],
+        float(stopThr), _omega(omega), warm is not None, address(errs), errs.shape[0],
         address(info),
     )  # fmt: skip
     status, it, _, _, errors = _info(info, errs)
@@ -494,6 +517,14 @@ def sinkhorn_knopp(
         Warn when the solve did not converge (default True).
     warmstart : tuple of arrays, optional
         Starting log-scalings ``(log u, log v)``.
+    omega : float or "auto", optional
+        goot only, opt-in (through ``**kwargs``): over-relaxation, each scaling
+        moves ``omega`` times the Sinkhorn step in the log domain
+        (:math:`u \leftarrow u^{1-\omega} (a / K v)^\omega`). Values in (1, 2)
+        usually reach the same fixed point in fewer iterations; ``"auto"``
+        picks :math:`\omega = 2 / (1 + \sqrt{1 - r})` (at most 1.9) from the
+        rate r observed over iterations 10-20. Default None: POT's iterates.
+        Also accepted by :func:`sinkhorn_log`.
 
     Returns
     -------
@@ -517,7 +548,10 @@ def sinkhorn_knopp(
     .. [2] Peyré, G., Cuturi, M. (2019). Computational optimal transport.
        Foundations and Trends in Machine Learning 11(5-6).
     """
-    out = _knopp(a, b, M, reg, numItermax, stopThr, verbose, warn, warmstart, True)
+    omega = kwargs.get("omega")
+    out = _knopp(
+        a, b, M, reg, numItermax, stopThr, verbose, warn, warmstart, True, omega
+    )
     return out.result(log)
 
 
@@ -572,7 +606,10 @@ def sinkhorn_log(
     .. [2] Peyré, G., Cuturi, M. (2019). Computational optimal transport.
        Foundations and Trends in Machine Learning 11(5-6).
     """
-    out = _log_domain(a, b, M, reg, numItermax, stopThr, verbose, warn, warmstart, True)
+    omega = kwargs.get("omega")
+    out = _log_domain(
+        a, b, M, reg, numItermax, stopThr, verbose, warn, warmstart, True, omega
+    )
     return out.result(log)
 
 
