@@ -492,3 +492,38 @@ def test_bad_omega_raises(omega):
     a, b, M = random_problem(4, 3, 0)
     with pytest.raises((ValueError, TypeError), match="omega"):
         goot.sinkhorn(a, b, M, 1.0, omega=omega)
+
+
+# ---------------------------------------------------------------------------
+# Free-support barycenters.
+
+
+def _measures():
+    rng = np.random.default_rng(0)
+    Ys = [rng.standard_normal((20, 2)), rng.standard_normal((15, 2)) + 2]
+    return Ys, [goot.unif(20), goot.unif(15)], rng.standard_normal((10, 2))
+
+
+def test_free_support_barycenter_matches_pot():
+    Ys, ws, X0 = _measures()
+    X, log = goot.lp.free_support_barycenter(Ys, ws, X0, log=True)
+    Xp, logp = ot.lp.free_support_barycenter(Ys, ws, X0, log=True)
+    np.testing.assert_allclose(X, Xp, atol=1e-12)
+    assert len(log["displacement_square_norms"]) == len(
+        logp["displacement_square_norms"]
+    )
+
+
+def test_free_support_barycenter_of_two_diracs_is_their_midpoint():
+    """POT's test_free_support_barycenter: Diracs at -1 and 1 give 0."""
+    Ys = [np.array([[-1.0]]), np.array([[1.0]])]
+    ws = [np.array([1.0]), np.array([1.0])]
+    X = goot.lp.free_support_barycenter(Ys, ws, np.array([[-12.0]]))
+    np.testing.assert_allclose(X, [[0.0]], atol=1e-12)
+
+
+def test_free_support_sinkhorn_barycenter_matches_pot():
+    Ys, ws, X0 = _measures()
+    X = goot.bregman.free_support_sinkhorn_barycenter(Ys, ws, X0, 0.5)
+    Xp = ot.bregman.free_support_sinkhorn_barycenter(Ys, ws, X0, 0.5)
+    np.testing.assert_allclose(X, Xp, atol=1e-9)

@@ -14,6 +14,8 @@ MODULES = [
     "goot.utils",
     "goot.bregman._sinkhorn",
     "goot.bregman._empirical",
+    "goot.bregman._barycenter",
+    "goot.lp._barycenter_solvers",
 ]
 
 

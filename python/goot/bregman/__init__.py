@@ -1,5 +1,6 @@
 """Entropic optimal transport (POT's ``ot.bregman``)."""
 
+from ._barycenter import free_support_sinkhorn_barycenter
 from ._empirical import (
     empirical_sinkhorn,
     empirical_sinkhorn2,
@@ -26,4 +27,5 @@ __all__ = [
     "empirical_sinkhorn",
     "empirical_sinkhorn2",
     "empirical_sinkhorn_divergence",
+    "free_support_sinkhorn_barycenter",
 ]
