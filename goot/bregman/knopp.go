@@ -307,6 +307,10 @@ func (s *knopp) pass(update bool) {
 
 // sweep handles rows [lo, hi) for one histogram, four rows at a time so
 // that v and w are loaded once per four rows.
+//
+// TODO(goot): AVX2 kernels (GOEXPERIMENT=simd, archsimd, with a pure-Go
+// fallback) for this sweep and for exp: the scalar loops are compute-bound
+// below the memory-bandwidth bound the issue targets (issue 3).
 func (s *knopp) sweep(lo, hi int, u, v, w []float64, update bool) {
 	m, K, a := s.m, s.K, s.a
 	i := lo
