@@ -574,9 +574,13 @@ def sinkhorn_log(
     ``f = log u``, ``g = log v``:
     :math:`g = \log b - \mathrm{LSE}_i(-M_{ij}/\mathrm{reg} + f_i)`, then
     :math:`f = \log a - \mathrm{LSE}_j(-M_{ij}/\mathrm{reg} + g_j)`, from
-    zeros, with POT's stopping rule. goot makes one pass over ``M`` per
-    iteration (one exp per entry) with a shifted log-sum-exp that cannot
-    underflow: costs of 1e3 with reg 1, reg 1e-4 on costs in [0, 1], zero
+    zeros, with POT's stopping rule. goot runs these iterates in kernel form:
+    :math:`\tilde K = e^{-M/\mathrm{reg} + f_0 + g_0}` holds the current plan
+    and each update is a Sinkhorn-Knopp update on scalings near 1 (one pass
+    without exp), the scalings being folded into ``f, g`` when they leave
+    [1e-50, 1e50]; the first iteration, and any in which a row or column of
+    :math:`\tilde K` vanishes, use a shifted log-sum-exp that cannot
+    underflow. Costs of 1e3 with reg 1, reg 1e-4 on costs in [0, 1], zero
     weights and ``+inf`` costs all give finite, right answers.
 
     Parameters are those of :func:`sinkhorn_knopp`; ``warmstart`` is
