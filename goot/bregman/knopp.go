@@ -332,8 +332,10 @@ func (s *knopp) sweep(lo, hi int, u, v, w []float64, update bool) {
 				s.relax(u[i+3], scale(a[i+3], s3))
 		}
 		u0, u1, u2, u3 := u[i], u[i+1], u[i+2], u[i+3]
-		for j := range w[:m] {
-			w[j] += u0*k0[j] + u1*k1[j] + u2*k2[j] + u3*k3[j]
+		// Equal lengths let the compiler drop the bounds checks.
+		w, k1, k2, k3 := w[:len(k0)], k1[:len(k0)], k2[:len(k0)], k3[:len(k0)]
+		for j, x0 := range k0 {
+			w[j] += u0*x0 + u1*k1[j] + u2*k2[j] + u3*k3[j]
 		}
 	}
 	for ; i < hi; i++ {
@@ -346,8 +348,9 @@ func (s *knopp) sweep(lo, hi int, u, v, w []float64, update bool) {
 			u[i] = s.relax(u[i], scale(a[i], si))
 		}
 		ui := u[i]
-		for j := range w[:m] {
-			w[j] += ui * ki[j]
+		w := w[:len(ki)]
+		for j, x := range ki {
+			w[j] += ui * x
 		}
 	}
 }
