@@ -50,6 +50,7 @@ demo: build
 bench: build
 	$(PY) benchmarks/bench_emd.py
 	$(PY) benchmarks/bench_gaussian.py
+	$(PY) benchmarks/bench_sinkhorn.py
 
 clean:
 	rm -rf _gopy_build build dist python/goot.egg-info python/goot/_gopy

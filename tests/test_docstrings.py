@@ -14,6 +14,10 @@ MODULES = [
     "goot.utils",
     "goot.gaussian",
     "goot.gmm",
+    "goot.bregman._sinkhorn",
+    "goot.bregman._empirical",
+    "goot.bregman._barycenter",
+    "goot.lp._barycenter_solvers",
 ]
 
 
@@ -27,6 +31,16 @@ def test_docstring_examples(name):
 def test_public_functions_have_examples():
     import goot
 
-    for name in ["emd", "emd2", "emd_1d", "emd2_1d", "wasserstein_1d", "dist", "unif"]:
+    for name in [
+        "emd",
+        "emd2",
+        "emd_1d",
+        "emd2_1d",
+        "wasserstein_1d",
+        "dist",
+        "unif",
+        "sinkhorn",
+        "sinkhorn2",
+    ]:
         doc = getattr(goot, name).__doc__
         assert doc and ">>> " in doc, name

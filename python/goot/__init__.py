@@ -5,18 +5,22 @@ return values, log dicts and warnings), so ``import goot as ot`` works for the
 functions goot covers. See the README for what is covered.
 """
 
-from . import gaussian, gmm, lp, utils
+from . import bregman, gaussian, gmm, lp, utils
 from ._core import GootError, GootForkError, InputError
+from .bregman import sinkhorn, sinkhorn2
 from .lp import emd, emd2, emd2_1d, emd_1d, wasserstein_1d
 from .utils import dist, unif
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "bregman",
     "gaussian",
     "gmm",
     "lp",
     "utils",
+    "sinkhorn",
+    "sinkhorn2",
     "emd",
     "emd2",
     "emd_1d",

@@ -1,5 +1,6 @@
 """Exact optimal transport solvers (POT's ``ot.lp``)."""
 
+from ._barycenter_solvers import free_support_barycenter
 from ._network_simplex import (
     center_ot_dual,
     check_result,
@@ -18,4 +19,5 @@ __all__ = [
     "center_ot_dual",
     "estimate_dual_null_weights",
     "check_result",
+    "free_support_barycenter",
 ]
