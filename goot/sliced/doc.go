@@ -1,0 +1,29 @@
+// Package sliced computes sliced optimal-transport distances, the module
+// behind POT's ot.sliced: each direction θ on the unit sphere turns the two
+// point clouds into two measures on the line, whose exact OT cost
+// W_p^p(θ#μ, θ#ν) costs one sort per cloud.
+//
+// Projected solves L such 1-D problems, one per given direction, in parallel
+// over the directions with one workspace per goroutine: each goroutine
+// projects, sorts (goot.SortKeys) and walks one direction at a time, so the
+// memory in use is O(n+m) per goroutine, never L×n. The directions come from
+// the caller (goot's Python layer draws them exactly as POT does, so a seed
+// reproduces POT's value). MaxAscent maximises W_p^p(θ) over the sphere by
+// projected gradient ascent (max-sliced Wasserstein), SampleVMF draws von
+// Mises–Fisher directions by Wood's algorithm and VMFAscent maximises the
+// vMF-averaged cost over the vMF location (distributional sliced
+// Wasserstein).
+//
+// References:
+//   - Rabin, Peyré, Delon, Bernot, "Wasserstein barycenter and its
+//     application to texture mixing", SSVM 2011.
+//   - Bonneel, Rabin, Peyré, Pfister, "Sliced and Radon Wasserstein
+//     barycenters of measures", J. Math. Imaging and Vision 51(1), 2015.
+//   - Deshpande, Hu, Sun, Pyrros, Siddiqui, Koyejo, Zhao, Forsyth, Schwing,
+//     "Max-sliced Wasserstein distance and its use for GANs", CVPR 2019.
+//   - Nguyen, Nguyen, Ho, "Self-attention amortized distributional
+//     projection optimization for sliced Wasserstein point-cloud
+//     reconstruction", ICML 2023.
+//   - Wood, "Simulation of the von Mises Fisher distribution",
+//     Communications in Statistics - Simulation and Computation 23(1), 1994.
+package sliced
