@@ -11,8 +11,15 @@ import pytest
 
 # The reported cases live beside the repository (../shared/cases) on developer
 # machines and in CI; tests that need them are skipped with a reason elsewhere.
-CASES_FILE = (
-    Path(__file__).resolve().parents[2] / "shared" / "cases" / "reported-cases.json"
+# A git worktree sits one level deeper than the main checkout, so look upwards.
+_CASES = Path("shared") / "cases" / "reported-cases.json"
+CASES_FILE = next(
+    (
+        parent / _CASES
+        for parent in Path(__file__).resolve().parents[1:4]
+        if (parent / _CASES).exists()
+    ),
+    Path(__file__).resolve().parents[2] / _CASES,
 )
 
 

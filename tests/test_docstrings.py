@@ -7,7 +7,13 @@ import importlib
 
 import pytest
 
-MODULES = ["goot", "goot.lp._network_simplex", "goot.lp.solver_1d", "goot.utils"]
+MODULES = [
+    "goot",
+    "goot.lp._network_simplex",
+    "goot.lp.solver_1d",
+    "goot.utils",
+    "goot.sliced",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

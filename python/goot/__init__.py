@@ -5,21 +5,25 @@ return values, log dicts and warnings), so ``import goot as ot`` works for the
 functions goot covers. See the README for what is covered.
 """
 
-from . import lp, utils
+from . import lp, sliced, utils
 from ._core import GootError, GootForkError, InputError
 from .lp import emd, emd2, emd2_1d, emd_1d, wasserstein_1d
+from .sliced import max_sliced_wasserstein_distance, sliced_wasserstein_distance
 from .utils import dist, unif
 
 __version__ = "0.1.0"
 
 __all__ = [
     "lp",
+    "sliced",
     "utils",
     "emd",
     "emd2",
     "emd_1d",
     "emd2_1d",
     "wasserstein_1d",
+    "sliced_wasserstein_distance",
+    "max_sliced_wasserstein_distance",
     "dist",
     "unif",
     "GootError",
