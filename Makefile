@@ -49,6 +49,7 @@ demo: build
 
 bench: build
 	$(PY) benchmarks/bench_emd.py
+	$(PY) benchmarks/bench_sliced.py
 
 clean:
 	rm -rf _gopy_build build dist python/goot.egg-info python/goot/_gopy
