@@ -137,3 +137,57 @@ func SlicedVMFAscent(X, a uintptr, n int, Y, b uintptr, m, d int, eps0 uintptr,
 	iv[0], iv[1], iv[2] = res.Value, 0, float64(res.Iter)
 	return res.Iter, nil
 }
+
+// SlicedSpherical writes the circle OT cost W_p^p along each of the L
+// projections U (L×d×2) between X (n×d, weights a) and Y (m×d, weights b)
+// into out (L), with sliced.Spherical. It returns L.
+func SlicedSpherical(X, a uintptr, n int, Y, b uintptr, m, d int, U uintptr, L int,
+	p float64, out uintptr) (done int, err error) {
+	defer guard(&err)
+	Xv, av, Yv, bv, err := clouds(X, a, n, Y, b, m, d)
+	if err != nil {
+		return 0, wrap(err)
+	}
+	Uv, err := view("projections", U, L*d*2)
+	if err != nil {
+		return 0, wrap(err)
+	}
+	ov, err := view("out", out, L)
+	if err != nil {
+		return 0, wrap(err)
+	}
+
+	if err := sliced.Spherical(Xv, av, Yv, bv, d, Uv, L, p, ov); err != nil {
+		return 0, wrap(err)
+	}
+	return L, nil
+}
+
+// SlicedSphericalUniform writes W_2^2 to the uniform measure on the circle
+// along each of the L projections U (L×d×2) of X (n×d, weights a) into out
+// (L), with sliced.SphericalUniform. It returns L.
+func SlicedSphericalUniform(X, a uintptr, n, d int, U uintptr, L int,
+	out uintptr) (done int, err error) {
+	defer guard(&err)
+	Xv, err := view("X_s", X, n*d)
+	if err != nil {
+		return 0, wrap(err)
+	}
+	av, err := optional("a", a, n)
+	if err != nil {
+		return 0, wrap(err)
+	}
+	Uv, err := view("projections", U, L*d*2)
+	if err != nil {
+		return 0, wrap(err)
+	}
+	ov, err := view("out", out, L)
+	if err != nil {
+		return 0, wrap(err)
+	}
+
+	if err := sliced.SphericalUniform(Xv, av, d, Uv, L, ov); err != nil {
+		return 0, wrap(err)
+	}
+	return L, nil
+}

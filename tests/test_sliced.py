@@ -278,6 +278,71 @@ def test_control_variates_reduce_variance_unbiased():
 
 
 # ---------------------------------------------------------------------------
+# Spherical sliced Wasserstein.
+
+
+def _sphere(rng, n, d, shift=0.0):
+    X = rng.randn(n, d) + shift
+    return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+
+def test_projections_sphere_equal_pot():
+    np.testing.assert_array_equal(
+        goot.sliced.get_projections_sphere(5, 7, seed=3),
+        ot.sliced.get_projections_sphere(5, 7, seed=3),
+    )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sliced_sphere_matches_pot(seed):
+    rng = np.random.RandomState(seed)
+    n, m, d = rng.randint(1, 120), rng.randint(1, 120), rng.randint(2, 8)
+    X, Y = _sphere(rng, n, d), _sphere(rng, m, d, 0.5)
+    a, b = _weights(np.random.default_rng(seed), n), _weights(rng, m) * 0 + 1 / m
+    for p in (1, 2, 3):
+        for w in ((None, None), (a, b)):
+            got, glog = goot.sliced_wasserstein_sphere(X, Y, *w, p=p, seed=seed,
+                                                       log=True)  # fmt: skip
+            want, wlog = ot.sliced_wasserstein_sphere(X, Y, *w, p=p, seed=seed,
+                                                      log=True)  # fmt: skip
+            assert got == pytest.approx(want, rel=PARITY_RTOL)
+            np.testing.assert_allclose(
+                glog["projected_emds"], wlog["projected_emds"], rtol=1e-10, atol=1e-15
+            )
+    got = goot.sliced_wasserstein_sphere_unif(X, seed=seed)
+    assert got == pytest.approx(ot.sliced_wasserstein_sphere_unif(X, seed=seed),
+                                rel=1e-10)  # fmt: skip
+
+
+def test_sliced_sphere_on_circle_equals_circle_ot():
+    """d = 2: each projection is a rotation or reflection of the circle, so SSW_p
+    is the circle OT cost (exact LP on the geodesic cost)."""
+    rng = np.random.RandomState(0)
+    X, Y = _sphere(rng, 30, 2), _sphere(rng, 40, 2, 1.0)
+    cx = (np.arctan2(-X[:, 1], -X[:, 0]) + np.pi) / (2 * np.pi)
+    cy = (np.arctan2(-Y[:, 1], -Y[:, 0]) + np.pi) / (2 * np.pi)
+    D = np.abs(cx[:, None] - cy[None, :])
+    for p in (1, 2):
+        exact = ot.emd2([], [], np.minimum(D, 1 - D) ** p)
+        got = goot.sliced_wasserstein_sphere(X, Y, p=p, n_projections=5, seed=1)
+        assert got**p == pytest.approx(exact, rel=1e-6)
+
+
+def test_sliced_sphere_bad_input():
+    rng = np.random.RandomState(0)
+    X = _sphere(rng, 10, 3)
+    with pytest.raises(ValueError, match="X_t is not on the sphere"):
+        goot.sliced_wasserstein_sphere(X, 2 * X)
+    with pytest.raises(ValueError, match="X_s is not on the sphere"):
+        goot.sliced_wasserstein_sphere_unif(X * 1.1)
+    with pytest.raises(ValueError, match="X_s and X_t"):
+        goot.sliced_wasserstein_sphere(X, _sphere(rng, 10, 4))
+    with pytest.raises(ValueError, match="projections"):
+        goot.sliced_wasserstein_sphere(X, X, projections=np.ones((4, 3, 3)))
+    assert goot.sliced_wasserstein_sphere(X, X, seed=0) == 0.0
+
+
+# ---------------------------------------------------------------------------
 # Reported cases.
 
 

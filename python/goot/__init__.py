@@ -8,7 +8,12 @@ functions goot covers. See the README for what is covered.
 from . import lp, sliced, utils
 from ._core import GootError, GootForkError, InputError
 from .lp import emd, emd2, emd2_1d, emd_1d, wasserstein_1d
-from .sliced import max_sliced_wasserstein_distance, sliced_wasserstein_distance
+from .sliced import (
+    max_sliced_wasserstein_distance,
+    sliced_wasserstein_distance,
+    sliced_wasserstein_sphere,
+    sliced_wasserstein_sphere_unif,
+)
 from .utils import dist, unif
 
 __version__ = "0.1.0"
@@ -24,6 +29,8 @@ __all__ = [
     "wasserstein_1d",
     "sliced_wasserstein_distance",
     "max_sliced_wasserstein_distance",
+    "sliced_wasserstein_sphere",
+    "sliced_wasserstein_sphere_unif",
     "dist",
     "unif",
     "GootError",
