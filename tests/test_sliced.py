@@ -181,6 +181,37 @@ def test_vmf_sliced_translation_closed_form(d, kappa, A):
         assert want == pytest.approx(3.365364861, rel=1e-9)
 
 
+def test_vmf_sliced_limits():
+    """κ = 0 gives SW (uniform directions), large κ gives Max-SW (|v| here)."""
+    rng = np.random.RandomState(3)
+    X, v = rng.randn(60, 4), np.array([1.0, -1.0, 2.0, 0.5])
+    L = 4000
+    flat = goot.sliced.vmf_sliced_wasserstein_distance(
+        X, X + v, kappa=0.0, n_projections=L, seed=1
+    )
+    assert flat**2 == pytest.approx(v @ v / 4, rel=3 / np.sqrt(L))
+    sharp = goot.sliced.vmf_sliced_wasserstein_distance(
+        X, X + v, kappa=1e5, n_projections=200, seed=1
+    )
+    assert sharp == pytest.approx(np.linalg.norm(v), rel=1e-3)
+
+
+def test_weighted_unequal_sizes():
+    """§A8 oracles: weighted {0: 1/4, 1: 3/4} vs {0.5} has W_2^2 = 1/4 in d = 1;
+    a weighted cloud and its translate by v: W_2^2(θ) = <θ, v>^2 per direction."""
+    sw = goot.sliced_wasserstein_distance(
+        [[0.0], [1.0]], [[0.5]], a=[0.25, 0.75], n_projections=3, seed=0
+    )
+    assert sw**2 == pytest.approx(0.25, rel=1e-15)
+    rng = np.random.RandomState(4)
+    X, v = rng.randn(70, 3), np.array([0.5, -1.0, 2.0])
+    a = _weights(np.random.default_rng(1), 70)
+    _, log = goot.sliced_wasserstein_distance(X, X + v, a, a, seed=2, log=True)
+    np.testing.assert_allclose(
+        log["projected_emds"], (v @ log["projections"]) ** 2, rtol=1e-9
+    )
+
+
 @pytest.mark.parametrize("d, kappa, A", VMF_CASES + [(10, 1.0, 0.0991783824)])
 def test_sample_vmf_moments(d, kappa, A):
     """E<μ,θ> = A_d(κ) and E<μ,θ>^2 = 1 - (d-1)A/κ, within 5 standard errors."""

@@ -12,7 +12,9 @@
 // projected gradient ascent (max-sliced Wasserstein), SampleVMF draws von
 // Mises–Fisher directions by Wood's algorithm and VMFAscent maximises the
 // vMF-averaged cost over the vMF location (distributional sliced
-// Wasserstein).
+// Wasserstein). Spherical and SphericalUniform are the spherical sliced
+// Wasserstein terms of Bonet et al. (projections on great circles, OT on
+// the circle by POT's binary search).
 //
 // References:
 //   - Rabin, Peyré, Delon, Bernot, "Wasserstein barycenter and its
@@ -24,6 +26,10 @@
 //   - Nguyen, Nguyen, Ho, "Self-attention amortized distributional
 //     projection optimization for sliced Wasserstein point-cloud
 //     reconstruction", ICML 2023.
+//   - Bonet, Berg, Courty, Septier, Drumetz, Pham, "Spherical
+//     sliced-Wasserstein", ICLR 2023.
+//   - Delon, Salomon, Sobolevski, "Fast transport optimization for Monge
+//     costs on the circle", SIAM J. Appl. Math. 70(7), 2010.
 //   - Wood, "Simulation of the von Mises Fisher distribution",
 //     Communications in Statistics - Simulation and Computation 23(1), 1994.
 package sliced
