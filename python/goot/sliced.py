@@ -878,3 +878,9 @@ def sliced_wasserstein_sphere_unif(
     if log:
         return res, {"projections": U, "projected_emds": out}
     return res
+
+
+# TODO(goot): POT's linear_sliced_wasserstein_sphere, min_sliced_transport_plan,
+# expected_sliced_plan and the mesh_to_measure helper of reference/algorithms.md
+# §A9 (area samples, vertices, varifolds -> weighted point sets for the weighted
+# SW above) are not implemented yet (issue 5).
