@@ -52,7 +52,12 @@ func newSideBuffers(n int, withIdx bool) sideBuffers {
 	return b
 }
 
-// project projects c on theta and sorts the result. The permutation is kept
+// project projects c on theta and sorts the result.
+//
+// TODO(goot): in high dimension the projection is memory-bound (one pass
+// over the cloud per direction); projecting a small block of directions per
+// pass, with the block sized so that the extra memory stays below the input
+// size, would cut that traffic (benchmarks/RESULTS.md, d = 50) (issue 5). The permutation is kept
 // when the buffers have room for it (needed for non-uniform weights and for
 // gradients); weights then follow the points into walk order.
 func (b *sideBuffers) project(c *cloud, d int, theta []float64) sortedSide {
