@@ -1,6 +1,7 @@
 // Package goot holds what every optimal-transport solver family of goot
-// shares: the Status of a solve, argument errors, ground-cost matrices and a
-// small parallel-for helper.
+// shares: the Status of a solve, argument errors, ground-cost matrices, a
+// small parallel-for helper and the radix sort of float64 values behind every
+// 1-D problem (SortKey, SortKeys, SortKeysIndex).
 //
 // The solvers live in subpackages named after POT's modules so that a reader
 // can follow a call by name alone: lp (exact OT, 1-D OT), and later bregman,

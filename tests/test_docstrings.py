@@ -18,6 +18,7 @@ MODULES = [
     "goot.bregman._empirical",
     "goot.bregman._barycenter",
     "goot.lp._barycenter_solvers",
+    "goot.sliced",
 ]
 
 
@@ -31,16 +32,10 @@ def test_docstring_examples(name):
 def test_public_functions_have_examples():
     import goot
 
-    for name in [
-        "emd",
-        "emd2",
-        "emd_1d",
-        "emd2_1d",
-        "wasserstein_1d",
-        "dist",
-        "unif",
-        "sinkhorn",
-        "sinkhorn2",
-    ]:
+    names = ["emd", "emd2", "emd_1d", "emd2_1d", "wasserstein_1d", "dist", "unif"]
+    names += ["sinkhorn", "sinkhorn2"]
+    names += ["sliced_wasserstein_distance", "max_sliced_wasserstein_distance"]
+    names += ["sliced_wasserstein_sphere", "sliced_wasserstein_sphere_unif"]
+    for name in names:
         doc = getattr(goot, name).__doc__
         assert doc and ">>> " in doc, name

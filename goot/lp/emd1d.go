@@ -129,7 +129,7 @@ func emd1dWalk(xm, ym *oneDMeasure, n, m int, p float64,
 	rows, cols []int64, mass []float64) (cost float64, nnz int) {
 	i, j := 0, 0
 	wi, wj := xm.weight(0), ym.weight(0)
-	xi, yj := oneDValue(xm.keys[0]), oneDValue(ym.keys[0])
+	xi, yj := goot.KeyValue(xm.keys[0]), goot.KeyValue(ym.keys[0])
 	for {
 		c := w1dPow(math.Abs(xi-yj), p)
 		advanceX := wi < wj || j == m-1
@@ -154,11 +154,11 @@ func emd1dWalk(xm, ym *oneDMeasure, n, m int, p float64,
 				return cost, nnz
 			}
 			wj -= wi
-			wi, xi = xm.weight(i), oneDValue(xm.keys[i])
+			wi, xi = xm.weight(i), goot.KeyValue(xm.keys[i])
 		} else {
 			j++
 			wi -= wj
-			wj, yj = ym.weight(j), oneDValue(ym.keys[j])
+			wj, yj = ym.weight(j), goot.KeyValue(ym.keys[j])
 		}
 	}
 }

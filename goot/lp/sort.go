@@ -6,141 +6,6 @@ import (
 	"github.com/goot-ot/goot/goot"
 )
 
-// Sorting the points is what 1-D optimal transport costs: the walk that
-// follows is linear. The sort here is an LSD radix sort on an order-preserving
-// integer image of the float64 values, which on 10^6 normal values is about
-// five times faster than slices.Sort (BenchmarkOneDSort). Eight 8-bit digits
-// were measured against six 11-bit ones: the 11-bit passes, each scattering
-// to 2048 places, took twice as long in all.
-
-// oneDKey maps v to an unsigned integer whose order is the order of the
-// floats: flipping the sign bit puts positives above negatives, and flipping
-// all bits of a negative reverses the order of the negatives. -0 sorts just
-// below +0. NaN must have been rejected beforehand.
-func oneDKey(v float64) uint64 {
-	b := math.Float64bits(v)
-	return b ^ (uint64(int64(b)>>63) | 1<<63)
-}
-
-// oneDValue inverts oneDKey.
-func oneDValue(k uint64) float64 {
-	return math.Float64frombits(k ^ (uint64(int64(^k)>>63) | 1<<63))
-}
-
-const (
-	oneDDigitBits = 8
-	oneDBuckets   = 1 << oneDDigitBits
-	oneDDigits    = 64 / oneDDigitBits
-	// oneDInsertionMax is the length up to which insertion sort beats the
-	// fixed cost of the radix sort (its histograms and eight passes).
-	oneDInsertionMax = 48
-)
-
-// oneDHistograms counts, in one read of keys, the keys with each value of
-// each digit, and reports for each digit whether all keys share one value (a
-// pass over such a digit would move nothing and is skipped).
-func oneDHistograms(keys []uint64, hist *[oneDDigits][oneDBuckets]int) (trivial [oneDDigits]bool) {
-	// Written out per digit: a loop over the digits here costs a third
-	// of the whole sort.
-	h0, h1, h2, h3 := &hist[0], &hist[1], &hist[2], &hist[3]
-	h4, h5, h6, h7 := &hist[4], &hist[5], &hist[6], &hist[7]
-	for _, k := range keys {
-		h0[uint8(k)]++
-		h1[uint8(k>>8)]++
-		h2[uint8(k>>16)]++
-		h3[uint8(k>>24)]++
-		h4[uint8(k>>32)]++
-		h5[uint8(k>>40)]++
-		h6[uint8(k>>48)]++
-		h7[uint8(k>>56)]++
-	}
-	for d := range oneDDigits {
-		h := &hist[d]
-		trivial[d] = h[uint8(keys[0]>>(d*oneDDigitBits))] == len(keys)
-		// Turn counts into starting offsets.
-		sum := 0
-		for b, c := range h {
-			h[b] = sum
-			sum += c
-		}
-	}
-	return trivial
-}
-
-// oneDSortKeys sorts keys ascending, using tmp (of the same length) as
-// scratch, and returns whichever of the two buffers holds the result.
-func oneDSortKeys(keys, tmp []uint64) []uint64 {
-	if len(keys) <= oneDInsertionMax {
-		oneDInsertion(keys, nil)
-		return keys
-	}
-	var hist [oneDDigits][oneDBuckets]int
-	trivial := oneDHistograms(keys, &hist)
-	src, dst := keys, tmp[:len(keys)]
-	for d := range oneDDigits {
-		if trivial[d] {
-			continue
-		}
-		h := &hist[d]
-		shift := d * oneDDigitBits
-		for _, k := range src {
-			b := uint8(k >> shift)
-			dst[h[b]] = k
-			h[b]++
-		}
-		src, dst = dst, src
-	}
-	return src
-}
-
-// oneDSortKeysIndex sorts keys ascending and applies the same permutation to
-// idx, using tmp and idxTmp as scratch; it returns the buffers that hold the
-// result. The sort is stable, so tied values keep their input order.
-func oneDSortKeysIndex(keys, tmp []uint64, idx, idxTmp []uint32) ([]uint64, []uint32) {
-	if len(keys) <= oneDInsertionMax {
-		oneDInsertion(keys, idx)
-		return keys, idx
-	}
-	var hist [oneDDigits][oneDBuckets]int
-	trivial := oneDHistograms(keys, &hist)
-	src, dst := keys, tmp[:len(keys)]
-	isrc, idst := idx[:len(keys)], idxTmp[:len(keys)]
-	for d := range oneDDigits {
-		if trivial[d] {
-			continue
-		}
-		h := &hist[d]
-		shift := d * oneDDigitBits
-		for i, k := range src {
-			b := uint8(k >> shift)
-			o := h[b]
-			dst[o] = k
-			idst[o] = isrc[i]
-			h[b] = o + 1
-		}
-		src, dst = dst, src
-		isrc, idst = idst, isrc
-	}
-	return src, isrc
-}
-
-// oneDInsertion sorts short keys (and idx alongside, if not nil) stably.
-func oneDInsertion(keys []uint64, idx []uint32) {
-	for i := 1; i < len(keys); i++ {
-		k := keys[i]
-		j := i
-		for ; j > 0 && keys[j-1] > k; j-- {
-			keys[j] = keys[j-1]
-		}
-		keys[j] = k
-		if idx != nil {
-			t := idx[i]
-			copy(idx[j+1:i+1], idx[j:i])
-			idx[j] = t
-		}
-	}
-}
-
 // oneDInput describes one weighted point set of a 1-D problem inside the
 // caller's buffers: value i is vals[i*stride+off] and its weight is
 // w[i*wstride+woff], or 1/n for all i when w is nil.
@@ -156,7 +21,7 @@ type oneDInput struct {
 
 // oneDMeasure is one point set ready for a walk in increasing order.
 type oneDMeasure struct {
-	keys []uint64  // order keys (oneDKey) of the values, ascending
+	keys []uint64  // order keys (goot.SortKey) of the values, ascending
 	idx  []uint32  // idx[k] is the input position of keys[k]; nil is identity
 	w    []float64 // w[k] is the weight of keys[k]; nil means unit for all
 	unit float64   // the uniform weight 1/n, used when w is nil
@@ -190,7 +55,7 @@ func (buf *oneDBuffers) prepare(in oneDInput, sortIt, needIdx bool) (oneDMeasure
 		if math.IsNaN(v) {
 			return oneDMeasure{}, goot.Errorf(in.valArg, "value %d is NaN", i)
 		}
-		keys[i] = oneDKey(v)
+		keys[i] = goot.SortKey(v)
 	}
 
 	// Equal weights carry no information beyond their value, so the
@@ -207,10 +72,10 @@ func (buf *oneDBuffers) prepare(in oneDInput, sortIt, needIdx bool) (oneDMeasure
 		for i := range idx {
 			idx[i] = uint32(i)
 		}
-		ms.keys, ms.idx = oneDSortKeysIndex(keys, oneDGrow(&buf.tmp, n),
+		ms.keys, ms.idx = goot.SortKeysIndex(keys, oneDGrow(&buf.tmp, n),
 			idx, oneDGrow(&buf.idxTmp, n))
 	case sortIt:
-		ms.keys = oneDSortKeys(keys, oneDGrow(&buf.tmp, n))
+		ms.keys = goot.SortKeys(keys, oneDGrow(&buf.tmp, n))
 	}
 
 	switch {

@@ -223,7 +223,7 @@ func w1dWalk(u, v *oneDMeasure, n, m int, p float64) float64 {
 			}
 		}
 		if width := q - prev; width != 0 {
-			d := math.Abs(oneDValue(u.keys[iu]) - oneDValue(v.keys[iv]))
+			d := math.Abs(goot.KeyValue(u.keys[iu]) - goot.KeyValue(v.keys[iv]))
 			partial += width * w1dPow(d, p)
 		}
 		prev = q

@@ -359,50 +359,6 @@ func oneDAssertArgError(t *testing.T, err error, arg string) {
 	}
 }
 
-// TestOneDSort checks the radix sort on keys chosen to hit every digit, both
-// signs, zeros and infinities, at lengths on both sides of the insertion-sort
-// cutoff.
-func TestOneDSort(t *testing.T) {
-	r := rand.New(rand.NewPCG(6, 6))
-	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1),
-		math.SmallestNonzeroFloat64, -math.MaxFloat64, math.MaxFloat64, 1, -1}
-	for _, n := range []int{1, 2, oneDInsertionMax, oneDInsertionMax + 1, 1000, 70000} {
-		vals := make([]float64, n)
-		for i := range vals {
-			switch r.IntN(3) {
-			case 0:
-				vals[i] = special[r.IntN(len(special))]
-			case 1:
-				vals[i] = math.Float64frombits(r.Uint64() &^ (0x7ff << 52)) // subnormal
-			default:
-				vals[i] = r.NormFloat64() * math.Pow(10, float64(r.IntN(40)-20))
-			}
-		}
-		keys, idx := make([]uint64, n), make([]uint32, n)
-		for i, v := range vals {
-			keys[i], idx[i] = oneDKey(v), uint32(i)
-		}
-		sk, si := oneDSortKeysIndex(keys, make([]uint64, n), idx, make([]uint32, n))
-		got := make([]float64, n)
-		for k := range sk {
-			got[k] = oneDValue(sk[k])
-			require.Equal(t, math.Float64bits(vals[si[k]]), math.Float64bits(got[k]))
-			if k > 0 && sk[k] == sk[k-1] {
-				require.Less(t, si[k-1], si[k], "stable on ties")
-			}
-		}
-		want := slices.Clone(vals)
-		slices.Sort(want)
-		testutil.AllClose(t, got, want, 0, 0, "n=%d", n)
-
-		keys2 := make([]uint64, n)
-		for i, v := range vals {
-			keys2[i] = oneDKey(v)
-		}
-		assert.Equal(t, sk, oneDSortKeys(keys2, make([]uint64, n)))
-	}
-}
-
 func FuzzWasserstein1D(f *testing.F) {
 	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9}, uint8(3), 2.0, false, true)
 	f.Add([]byte{0, 0, 0, 0}, uint8(1), 1.0, true, false)
@@ -481,27 +437,4 @@ func w1dNormal(r *rand.Rand, n int) []float64 {
 		v[i] = r.NormFloat64()
 	}
 	return v
-}
-
-// BenchmarkOneDSort compares the radix sort with slices.Sort on the same
-// 10^6 normal values, the comparison quoted in sort.go.
-func BenchmarkOneDSort(b *testing.B) {
-	r := rand.New(rand.NewPCG(8, 8))
-	vals := w1dNormal(r, 1_000_000)
-	keys, tmp := make([]uint64, len(vals)), make([]uint64, len(vals))
-	b.Run("radix", func(b *testing.B) {
-		for b.Loop() {
-			for i, v := range vals {
-				keys[i] = oneDKey(v)
-			}
-			oneDSortKeys(keys, tmp)
-		}
-	})
-	work := make([]float64, len(vals))
-	b.Run("slices.Sort", func(b *testing.B) {
-		for b.Loop() {
-			copy(work, vals)
-			slices.Sort(work)
-		}
-	})
 }

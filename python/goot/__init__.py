@@ -5,10 +5,16 @@ return values, log dicts and warnings), so ``import goot as ot`` works for the
 functions goot covers. See the README for what is covered.
 """
 
-from . import bregman, gaussian, gmm, lp, utils
+from . import bregman, gaussian, gmm, lp, sliced, utils
 from ._core import GootError, GootForkError, InputError
 from .bregman import sinkhorn, sinkhorn2
 from .lp import emd, emd2, emd2_1d, emd_1d, wasserstein_1d
+from .sliced import (
+    max_sliced_wasserstein_distance,
+    sliced_wasserstein_distance,
+    sliced_wasserstein_sphere,
+    sliced_wasserstein_sphere_unif,
+)
 from .utils import dist, unif
 
 __version__ = "0.1.0"
@@ -18,6 +24,7 @@ __all__ = [
     "gaussian",
     "gmm",
     "lp",
+    "sliced",
     "utils",
     "sinkhorn",
     "sinkhorn2",
@@ -26,6 +33,10 @@ __all__ = [
     "emd_1d",
     "emd2_1d",
     "wasserstein_1d",
+    "sliced_wasserstein_distance",
+    "max_sliced_wasserstein_distance",
+    "sliced_wasserstein_sphere",
+    "sliced_wasserstein_sphere_unif",
     "dist",
     "unif",
     "GootError",
