@@ -104,14 +104,16 @@ def _prepare(a: Any, b: Any, M: Any, check_marginals: bool, multi_b: bool):
     if n == 0 or m == 0:
         raise InputError(f"M: empty cost matrix of shape {M.shape}")
     a = weights_or_uniform(a, n, "a")
-    if not is_empty(b):
+    if type(b) is np.ndarray and b.ndim == 1:
+        pass  # the common case: weights_or_uniform below does the rest
+    elif not is_empty(b):
         b = as_float64(b, "b")
         if b.ndim == 2 and not multi_b:
             raise InputError(
                 f"b must be one-dimensional for emd, got shape {b.shape}; "
                 "emd2 accepts several target histograms as columns of b"
             )
-    if multi_b and np.ndim(b) == 2:
+    if multi_b and type(b) is np.ndarray and b.ndim == 2:
         if b.shape[0] != m:
             raise InputError(
                 f"Dimension mismatch: b has shape {b.shape}, the cost matrix needs "
