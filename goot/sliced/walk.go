@@ -137,6 +137,10 @@ type step struct {
 // are constant, so each level adds (level − previous level)·|u_i − v_j|^p.
 // visit, if not nil, is called with every step of non-zero width.
 //
+// TODO(goot): this quantile walk repeats lp's w1dWalk (goot/lp/wasserstein1d.go)
+// with a visit hook added; move one walk with the hook to the root package
+// and use it from both families (issue 5).
+//
 // Invariant: pu (pv) cumulative weights of u (v) have been used as levels,
 // cu (cv) is the next one, and the level q being taken is the smaller of the
 // two. The first point of u whose cumulative weight reaches q is then pu,
