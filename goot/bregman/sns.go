@@ -77,8 +77,8 @@ const (
 )
 
 // SinkhornNewtonSparse solves the entropic OT problem of SinkhornLog by
-// Sinkhorn-Newton-Sparse (SNS): opt.Warmup log-domain Sinkhorn iterations,
-// then Newton steps on the concave dual
+// Sinkhorn-Newton-Sparse (SNS): opt.Warmup iterations of SinkhornLog (in
+// its kernel form, stopping early below opt.Tol), then Newton steps on the concave dual
 //
 //	F(f, g) = Σ a_i f_i + Σ b_j g_j - Σ_ij exp(-M_ij/reg + f_i + g_j),
 //
@@ -218,11 +218,20 @@ func (w *sns) solve() SNSResult {
 		return res.Iter >= w.maxIter
 	}
 
-	// Stage 1: Sinkhorn warm-up; after each iteration the rows are exact and
-	// the error is that of the columns.
-	for it := 0; it < w.opt.Warmup; it++ {
-		res.SinkhornIter++
-		if stop(w.sinkhornStep(it == 0)) {
+	// Stage 1: Sinkhorn warm-up, in the kernel form of SinkhornLog (one pass
+	// without exp per iteration); rows are exact after each iteration and
+	// the error is the L1 error of the columns.
+	if w.opt.Warmup > 0 {
+		warm := w.logSolver.iterateEvery(Options{MaxIter: min(w.opt.Warmup, w.maxIter),
+			Tol: w.opt.Tol}, 1, true)
+		res.SinkhornIter = warm.Iter + 1
+		res.Errors = append(res.Errors, warm.Errors...)
+		res.Iter = res.SinkhornIter
+		if warm.Status == goot.Optimal {
+			res.Status = goot.Optimal
+			return res
+		}
+		if res.Iter >= w.maxIter {
 			return res
 		}
 	}
@@ -253,7 +262,7 @@ func (w *sns) solve() SNSResult {
 			}
 			res.SinkhornIter++
 			copy(w.logSolver.c, w.c)
-			w.sinkhornStep(false)
+			w.sinkhornStep()
 			total = w.planPass(w.P, w.r, w.c, w.logSolver.f, w.logSolver.g)
 			err = w.marginalError(w.r, w.c)
 		}
@@ -264,11 +273,10 @@ func (w *sns) solve() SNSResult {
 }
 
 // sinkhornStep runs one log-domain Sinkhorn iteration (g, then f) and
-// returns the column error; s.c must hold the column sums on entry unless
-// first is set.
-func (w *sns) sinkhornStep(first bool) float64 {
+// returns the column error; s.c must hold the column sums on entry.
+func (w *sns) sinkhornStep() float64 {
 	s := w.logSolver
-	if first || !s.updateGFromSums() {
+	if !s.updateGFromSums() {
 		s.updateGExact()
 	}
 	s.rowPass()
