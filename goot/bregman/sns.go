@@ -17,11 +17,13 @@ type SNSOptions struct {
 	Warmup int
 	// Density is the starting fraction of the n·m plan entries kept in the
 	// sparsified Hessian (default 2/min(n, m), the paper's λ = 2/n). It
-	// doubles after a Newton step that fails and decays back after steps that
-	// succeed; row and column maxima are always kept.
+	// doubles after a Newton step that fails or cuts the error less than
+	// tenfold, and decays back after fast steps; row and column maxima are
+	// always kept, and entries weighing together at most 1e-12 of the plan
+	// are dropped whatever the density.
 	Density float64
-	// CGTol is the relative residual at which conjugate gradient stops
-	// (default 1e-10).
+	// CGTol is the floor of the relative residual at which conjugate
+	// gradient stops (default 1e-10).
 	CGTol float64
 }
 
@@ -78,7 +80,8 @@ const (
 
 // SinkhornNewtonSparse solves the entropic OT problem of SinkhornLog by
 // Sinkhorn-Newton-Sparse (SNS): opt.Warmup iterations of SinkhornLog (in
-// its kernel form, stopping early below opt.Tol), then Newton steps on the concave dual
+// its kernel form, stopping early below opt.Tol), then Newton steps on the
+// concave dual
 //
 //	F(f, g) = Σ a_i f_i + Σ b_j g_j - Σ_ij exp(-M_ij/reg + f_i + g_j),
 //
@@ -86,12 +89,14 @@ const (
 // [[diag(P1), P], [Pᵀ, diag(Pᵀ1)]]. The off-diagonal block P is sparsified
 // (largest entries kept, see sparsify), the diagonal blocks are exact, and
 // the system is solved by Jacobi-preconditioned conjugate gradient on the
-// CSR matrix. Safeguards: g is fixed at its heaviest column (the dual is
-// invariant under f + t, g - t), a relative diagonal shift (adapted as in
-// Levenberg–Marquardt, from 1e-10), a backtracking line search on F (a step is also accepted when the
-// marginal error falls), and a Sinkhorn iteration with a denser Hessian
-// after a step that fails. Each iteration costs O(n·m); no dense Hessian is
-// formed.
+// CSR matrix, to a relative residual max(CGTol, min(err, 1e-2)).
+// Safeguards: g is fixed at its heaviest column (the dual is invariant
+// under f + t, g - t), a relative diagonal shift (adapted as in
+// Levenberg–Marquardt, from 1e-10), a backtracking line search on F (a
+// step is also accepted when the marginal error falls), and a Sinkhorn
+// iteration with a denser Hessian after a step that fails. Each iteration
+// costs O(n·m); no dense Hessian is formed. The error is the L1 marginal
+// error ‖P1 - a‖₁ + ‖Pᵀ1 - b‖₁, checked after every iteration.
 //
 // f (n) and g (m) receive the log-scalings (as SinkhornLog); plan (n×m) and
 // costs (1) are written when non-nil. Zero weights give -Inf log-scalings
@@ -111,7 +116,8 @@ func SinkhornNewtonSparse(a, b, M []float64, reg float64, f, g, plan, costs []fl
 	}
 	switch {
 	case opt.Density < 0 || opt.Density > 1 || math.IsNaN(opt.Density):
-		return SNSResult{}, goot.Errorf("sparsity", "must be in [0, 1], got %g", opt.Density)
+		return SNSResult{}, goot.Errorf("sparsity", "must be in [0, 1], got %g",
+			opt.Density)
 	case opt.CGTol < 0 || math.IsNaN(opt.CGTol):
 		return SNSResult{}, goot.Errorf("cg_tol", "must be non-negative, got %g", opt.CGTol)
 	}

@@ -26,7 +26,8 @@ const (
 )
 
 // sns runs SinkhornNewtonSparse and returns its plan and result.
-func sns(t *testing.T, p problem, reg float64, opt bregman.SNSOptions) ([]float64, bregman.SNSResult) {
+func sns(t *testing.T, p problem, reg float64,
+	opt bregman.SNSOptions) ([]float64, bregman.SNSResult) {
 	t.Helper()
 	plan, f, g := make([]float64, p.n*p.m), make([]float64, p.n), make([]float64, p.m)
 	res, err := bregman.SinkhornNewtonSparse(p.a, p.b, p.M, reg, f, g, plan, nil, opt)
