@@ -184,3 +184,31 @@ func BregmanSinkhornLazy(xs uintptr, n int, xt uintptr, m, d int, metric string,
 	}
 	return putInfo(out, ev, res), nil
 }
+
+// BregmanSNS runs bregman.SinkhornNewtonSparse: log-scalings f (n) and g
+// (m), plan (n×m) and costs (1) may be 0. info receives [status, total
+// iterations, Sinkhorn iterations, Newton iterations, density, errors
+// written]; errs the L1 marginal error after each iteration.
+func BregmanSNS(a uintptr, n int, b uintptr, m int, M uintptr, reg float64,
+	f, g, plan, costs uintptr, maxIter int, tol float64, warmup int, density, cgTol float64,
+	warm bool, errs uintptr, errCap int, info uintptr) (status int, err error) {
+	defer guard(&err)
+	var w views
+	av, bv, Mv := w.get("a", a, n), w.get("b", b, m), w.get("M", M, n*m)
+	fv, gv := w.get("f", f, n), w.get("g", g, m)
+	pv, cv := w.opt("plan", plan, n*m), w.opt("costs", costs, 1)
+	ev, out := w.get("errs", errs, errCap), w.get("info", info, infoLen)
+	if w.err != nil {
+		return 0, wrap(w.err)
+	}
+	opt := bregman.SNSOptions{Options: bregman.Options{MaxIter: maxIter, Tol: tol, Warm: warm},
+		Warmup: warmup, Density: density, CGTol: cgTol}
+	res, err := bregman.SinkhornNewtonSparse(av, bv, Mv, reg, fv, gv, pv, cv, opt)
+	if err != nil {
+		return 0, wrap(err)
+	}
+	out[0], out[1] = float64(res.Status), float64(res.Iter)
+	out[2], out[3] = float64(res.SinkhornIter), float64(res.NewtonIter)
+	out[4], out[5] = res.Density, float64(copy(ev, res.Errors))
+	return int(res.Status), nil
+}

@@ -25,8 +25,24 @@ const absorbTau = 1e50
 // scaling leaves [1/absorbTau, absorbTau]. A column of K̃ᵀũ that vanishes
 // sends the solve back to one exact log-domain iteration.
 func (s *logSolver) iterateAbsorbed(opt Options) Result {
+	return s.iterateEvery(opt, 10, false)
+}
+
+// iterateEvery is iterateAbsorbed with the error recorded and tested every
+// every iterations, as the L1 (l1 set) or L2 norm of colsum(P) - b.
+func (s *logSolver) iterateEvery(opt Options, every int, l1 bool) Result {
 	maxIter := opt.maxIter(1000)
-	res := newResult(maxIter, 10)
+	res := newResult(maxIter, every)
+	colErr := func(c []float64) float64 {
+		if l1 {
+			e := 0.0
+			for j, x := range c {
+				e += math.Abs(x - s.b[j])
+			}
+			return e
+		}
+		return norm2(c, s.b)
+	}
 	k := &knopp{problem: s.problem, a: s.a, bT: s.b, count: s.count, rows: s.rows}
 	n, m := s.n, s.m
 	k.K = make([]float64, n*m)
@@ -45,7 +61,7 @@ func (s *logSolver) iterateAbsorbed(opt Options) Result {
 				s.updateGExact()
 			}
 			s.rowPass()
-			err = norm2(s.c, s.b)
+			err = colErr(s.c)
 			s.rebuild(k)
 			exact, fresh = false, true
 		} else {
@@ -70,10 +86,16 @@ func (s *logSolver) iterateAbsorbed(opt Options) Result {
 				s.fold(k)
 				s.updateGExact()
 				s.rowPass()
-				err = norm2(s.c, s.b)
+				err = colErr(s.c)
 				s.rebuild(k)
 			} else {
 				err = k.columnError()
+				if l1 {
+					err = 0
+					for j, w := range k.W {
+						err += math.Abs(k.V[j]*w - s.b[j]) // v ⊙ Kᵀu: the column sums
+					}
+				}
 				if s.outOfRange(k) {
 					s.fold(k)
 					s.rebuild(k)
@@ -81,7 +103,7 @@ func (s *logSolver) iterateAbsorbed(opt Options) Result {
 			}
 		}
 
-		if it%10 == 0 {
+		if it%every == 0 {
 			res.Errors = append(res.Errors, err)
 			if err < opt.Tol {
 				res.Status = goot.Optimal

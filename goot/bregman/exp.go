@@ -12,6 +12,7 @@ const (
 	round   = 6755399441055744.0              // 1.5·2^52: adding it rounds to an integer
 	expMin  = -708.0                          // below: subnormal results, left to math.Exp
 	expMax  = 709.0                           // above: overflow, left to math.Exp
+	expZero = -745.2                          // below: e^x rounds to 0
 )
 
 // expTable[j] = 2^(j/64), computed once at start-up and only read after.
@@ -28,6 +29,9 @@ var expTable = func() (t [64]float64) {
 // logSolver.row carries a hand-inlined copy of the same steps.
 func exp(x float64) float64 {
 	if !(x > expMin && x < expMax) {
+		if x < expZero {
+			return 0
+		}
 		return math.Exp(x)
 	}
 	kj := (x*inv64 + round) - round

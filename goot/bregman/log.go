@@ -228,7 +228,7 @@ func (s *logSolver) row(i int, Mr, acc, buf []float64) {
 			n := int64(kj)
 			p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120)))))
 			e = p * expTable[n&63] * math.Float64frombits(uint64((n>>6)+1023)<<52)
-		} else {
+		} else if y >= expZero || y != y {
 			e = math.Exp(y)
 		}
 		buf[j] = e

@@ -13,6 +13,7 @@ from ._sinkhorn import (
     sinkhorn_epsilon_scaling,
     sinkhorn_knopp,
     sinkhorn_log,
+    sinkhorn_newton_sparse,
     sinkhorn_stabilized,
 )
 
@@ -24,6 +25,7 @@ __all__ = [
     "sinkhorn_stabilized",
     "sinkhorn_epsilon_scaling",
     "greenkhorn",
+    "sinkhorn_newton_sparse",
     "empirical_sinkhorn",
     "empirical_sinkhorn2",
     "empirical_sinkhorn_divergence",

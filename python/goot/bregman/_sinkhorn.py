@@ -33,6 +33,7 @@ __all__ = [
     "sinkhorn_stabilized",
     "sinkhorn_epsilon_scaling",
     "greenkhorn",
+    "sinkhorn_newton_sparse",
 ]
 
 _NOT_CONVERGED = (
@@ -434,6 +435,73 @@ def _linear(plan, M) -> float:
     return float(np.sum(plan * M, where=plan != 0))
 
 
+def _sns(
+    a, b, M, reg, numItermax, stopThr, verbose, warn, warmstart, want_plan,
+    n_sinkhorn=20, sparsity=None, cg_tol=1e-10,
+):  # fmt: skip
+    a, b, M, dtype = _prepare(a, b, M, multi_ok=False)
+    n, m = M.shape
+    numItermax = _check_iter(numItermax)
+    warmup = _count(n_sinkhorn, "n_sinkhorn")
+    density = 0.0 if sparsity is None else _fraction(sparsity, "sparsity")
+    cg_tol = _nonnegative(cg_tol, "cg_tol")
+    warm = _warm(warmstart, ((n,), (m,)))
+    f, g = (np.empty(n), np.empty(m)) if warm is None else warm
+    plan = np.empty((n, m)) if want_plan else None
+    costs = np.empty(1)
+    errs, info = np.empty(numItermax + 1), np.empty(_INFO_LEN)
+    call(
+        "BregmanSNS", address(a), n, address(b), m, address(M), _reg(reg),
+        address(f), address(g), address(plan), address(costs), numItermax,
+        float(stopThr), warmup if warmup > 0 else -1, density, cg_tol,
+        warm is not None, address(errs), errs.shape[0], address(info),
+    )  # fmt: skip
+    status, it, it_sinkhorn, it_newton = (int(x) for x in info[:4])
+    errors = [float(e) for e in errs[: int(info[5])]]
+    if verbose:
+        _print_table(errors, 1, 200)
+    if status != _OPTIMAL and warn:
+        warnings.warn(_NOT_CONVERGED, UserWarning, stacklevel=3)
+    cast = _caster(dtype)
+    log = {
+        "err": errors,
+        "niter": it,
+        "niter_sinkhorn": it_sinkhorn,
+        "niter_newton": it_newton,
+        "sparsity": float(info[4]),
+        "log_u": cast(f),
+        "log_v": cast(g),
+        "u": cast(_exp(f)),
+        "v": cast(_exp(g)),
+    }
+    return _Outcome(plan, costs, log, dtype, False)
+
+
+def _count(x: Any, name: str) -> int:
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {x!r}")
+    if x < 0:
+        raise InputError(f"{name} must be non-negative, got {x}")
+    return int(x)
+
+
+def _nonnegative(x: Any, name: str) -> float:
+    try:
+        value = float(x)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number, got {x!r}") from None
+    if not value >= 0:
+        raise InputError(f"{name} must be non-negative, got {x!r}")
+    return value
+
+
+def _fraction(x: Any, name: str) -> float:
+    value = _nonnegative(x, name)
+    if not 0 < value <= 1:
+        raise InputError(f"{name} must be in (0, 1], got {x!r}")
+    return value
+
+
 def _per_column(solver, a, b, M, reg, numItermax, stopThr, verbose, warn, warmstart,
                 *extra):  # fmt: skip
     """Several histograms for the methods POT only runs on one: one solve each."""
@@ -769,6 +837,115 @@ def greenkhorn(
     return out.result(log)
 
 
+def sinkhorn_newton_sparse(
+    a: Any,
+    b: Any,
+    M: Any,
+    reg: float,
+    numItermax: int = 1000,
+    stopThr: float = 1e-9,
+    n_sinkhorn: int = 20,
+    sparsity: float | None = None,
+    cg_tol: float = 1e-10,
+    verbose: bool = False,
+    log: bool = False,
+    warn: bool = True,
+    warmstart: Any = None,
+    **kwargs: Any,
+):
+    r"""Entropic OT by Sinkhorn-Newton-Sparse (SNS); return the plan.
+
+    Solves the problem of :func:`sinkhorn_knopp` (same plan as
+    :func:`sinkhorn_log` at the same ``reg``) in two stages:
+    ``n_sinkhorn`` log-domain Sinkhorn iterations, then Newton steps on the
+    concave dual
+
+    .. math::
+        F(f, g) = \langle a, f\rangle + \langle b, g\rangle
+        - \sum_{ij} e^{-M_{ij}/\mathrm{reg} + f_i + g_j},
+
+    whose Hessian :math:`-[[\mathrm{diag}(P1), P], [P^T, \mathrm{diag}(P^T1)]]`
+    is sparsified: both diagonal blocks are kept exactly, of ``P`` only the
+    largest entries (at most a fraction ``sparsity`` of them, fewer when the
+    rest weigh less than 1e-12 of the plan; each row's and column's largest
+    always). The sparse system is solved by preconditioned conjugate
+    gradient, then a backtracking line search on :math:`F` picks the step.
+    Safeguards: one potential is fixed (the dual is invariant under
+    :math:`f + t, g - t`), an adaptive diagonal shift, a denser Hessian and a
+    Sinkhorn iteration after a step that fails. Each iteration costs
+    :math:`O(nm)`. Far fewer iterations than Sinkhorn at small ``reg`` (the
+    random assignment problem of [1]_ at ``reg = 1/1200``: ~27 against tens
+    of thousands); at large ``reg`` the warm-up alone converges and SNS is
+    Sinkhorn.
+
+    The solve stops when :math:`\|\gamma 1 - a\|_1 + \|\gamma^T 1 - b\|_1`
+    is below ``stopThr`` (down to ~1e-13), checked after every iteration.
+
+    Parameters
+    ----------
+    a : array-like, shape (ns,)
+        Source weights; ``[]`` means uniform.
+    b : array-like, shape (nt,)
+        Target weights; ``[]`` means uniform.
+    M : array-like, shape (ns, nt)
+        Ground cost (no NaN or -inf).
+    reg : float
+        Entropic regularisation, > 0.
+    numItermax : int, optional
+        Maximum number of iterations, Sinkhorn and Newton together
+        (default 1000).
+    stopThr : float, optional
+        Threshold on the L1 marginal error (default 1e-9).
+    n_sinkhorn : int, optional
+        Sinkhorn iterations before the Newton stage (default 20, as in [1]_).
+    sparsity : float, optional
+        Starting fraction of the entries of ``P`` kept in the Hessian, in
+        (0, 1]; default ``2 / min(ns, nt)`` (the paper's 2/n). It doubles
+        after a slow or failed Newton step and decays back after fast ones.
+    cg_tol : float, optional
+        Floor of the relative residual of conjugate gradient (default 1e-10;
+        the residual asked for is ``max(cg_tol, min(err, 1e-2))``).
+    verbose : bool, optional
+        Print the error after each iteration (after the solve).
+    log : bool, optional
+        Also return a dict with ``err`` (error after each iteration),
+        ``niter`` (total iterations), ``niter_sinkhorn``, ``niter_newton``,
+        ``sparsity`` (fraction of ``P`` in the last sparse Hessian),
+        ``log_u``, ``log_v``, ``u``, ``v``.
+    warn : bool, optional
+        Warn when the solve did not converge (default True).
+    warmstart : tuple of arrays, optional
+        Starting log-scalings ``(log u, log v)``.
+
+    Returns
+    -------
+    gamma : ndarray, shape (ns, nt)
+        The plan; float32 if ``M`` is.
+    log : dict
+        Only if ``log`` is True.
+
+    Examples
+    --------
+    >>> import goot
+    >>> M = [[0., 1.], [1., 0.]]
+    >>> goot.bregman.sinkhorn_newton_sparse([.5, .5], [.5, .5], M, 1)
+    array([[0.36552929, 0.13447071],
+           [0.13447071, 0.36552929]])
+
+    References
+    ----------
+    .. [1] Tang, X., Shavlovsky, M., Rahmanian, H., Tardini, E.,
+       Thekumparampil, K. K., Xiao, T., Ying, L. (2024). Accelerating
+       Sinkhorn algorithm with sparse Newton iterations. International
+       Conference on Learning Representations (ICLR).
+    """
+    out = _sns(
+        a, b, M, reg, numItermax, stopThr, verbose, warn, warmstart, True,
+        n_sinkhorn, sparsity, cg_tol,
+    )  # fmt: skip
+    return out.result(log)
+
+
 # method name → (private solver, public function, whether POT forwards **kwargs).
 _METHODS: dict[str, tuple[Callable, Callable, bool]] = {
     "sinkhorn": (_knopp, sinkhorn_knopp, True),
@@ -776,6 +953,7 @@ _METHODS: dict[str, tuple[Callable, Callable, bool]] = {
     "greenkhorn": (_greenkhorn, greenkhorn, False),
     "sinkhorn_stabilized": (_stabilized, sinkhorn_stabilized, True),
     "sinkhorn_epsilon_scaling": (_epsilon_scaling, sinkhorn_epsilon_scaling, True),
+    "sns": (_sns, sinkhorn_newton_sparse, True),
 }
 
 
@@ -810,8 +988,9 @@ def sinkhorn(
 
     ``method`` (case-insensitive) is one of ``'sinkhorn'``
     (:func:`sinkhorn_knopp`), ``'sinkhorn_log'``, ``'greenkhorn'``,
-    ``'sinkhorn_stabilized'``, ``'sinkhorn_epsilon_scaling'``; anything else
-    raises ``ValueError``. ``**kwargs`` go to the method (e.g. ``tau``).
+    ``'sinkhorn_stabilized'``, ``'sinkhorn_epsilon_scaling'``, or goot's
+    ``'sns'`` (:func:`sinkhorn_newton_sparse`); anything else raises
+    ``ValueError``. ``**kwargs`` go to the method (e.g. ``tau``).
     With 2-D ``b`` the linear losses are returned instead of plans.
 
     Examples
