@@ -267,3 +267,32 @@ func BregmanBarycenterStabilized(A uintptr, n, k int, M uintptr, reg float64, we
 	}
 	return putInfo(out, ev, res), nil
 }
+
+// BregmanConvolutionalBarycenter2D runs bregman.ConvolutionalBarycenter2D,
+// or ConvolutionalBarycenter2DLog when logDomain is set: A (k×w×h), weights
+// (k), bar (w×h), scalings U and V (k×w×h, may be 0; kernel method only).
+func BregmanConvolutionalBarycenter2D(A uintptr, k, w, h int, reg float64, weights, bar,
+	U, V uintptr, maxIter int, tol, stabThr float64, debiased, logDomain bool,
+	errs uintptr, errCap int, info uintptr) (status int, err error) {
+	defer guard(&err)
+	var vw views
+	Av, wv, bv := vw.get("A", A, k*w*h), vw.get("weights", weights, k), vw.get("bar", bar, w*h)
+	Uv, Vv := vw.opt("U", U, k*w*h), vw.opt("V", V, k*w*h)
+	ev, out := vw.get("errs", errs, errCap), vw.get("info", info, infoLen)
+	if vw.err != nil {
+		return 0, wrap(vw.err)
+	}
+	opt := bregman.Options{MaxIter: maxIter, Tol: tol}
+	var res bregman.Result
+	if logDomain {
+		res, err = bregman.ConvolutionalBarycenter2DLog(Av, k, w, h, reg, wv, bv, stabThr,
+			debiased, opt)
+	} else {
+		res, err = bregman.ConvolutionalBarycenter2D(Av, k, w, h, reg, wv, bv, Uv, Vv, stabThr,
+			debiased, opt)
+	}
+	if err != nil {
+		return 0, wrap(err)
+	}
+	return putInfo(out, ev, res), nil
+}

@@ -290,3 +290,94 @@ def test_bad_shapes_and_values_raise():
         goot.barycenter(A, M, "one")
     with pytest.raises(TypeError):  # POT: tau is the stabilized method's only
         goot.barycenter(A, M, 0.1, method="sinkhorn", tau=10.0)
+
+
+# ---------------------------------------------------------------------------
+# Convolutional barycenters on 2-D grids.
+
+CONV = ["convolutional_barycenter2d", "convolutional_barycenter2d_debiased"]
+
+
+def _images(k, w, h, seed):
+    rng = np.random.default_rng(seed)
+    A = rng.random((k, w, h)) + 0.01
+    weights = rng.random(k) + 0.1
+    return A / A.sum((1, 2), keepdims=True), weights / weights.sum()
+
+
+@pytest.mark.parametrize("name", CONV)
+@pytest.mark.parametrize("method", DEBIASED)
+@pytest.mark.parametrize("k,w,h,reg,seed", [(2, 6, 9, 0.02, 0), (3, 25, 18, 0.004, 1)])
+def test_convolutional_matches_pot(name, method, k, w, h, reg, seed):
+    A, weights = _images(k, w, h, seed)
+    fn, ref = getattr(goot.bregman, name), getattr(ot.bregman, name)
+    (bar, log), ours = _run(fn, A, reg, weights, method=method, log=True)
+    (barp, logp), theirs = _run(ref, A, reg, weights, method=method, log=True)
+    np.testing.assert_allclose(bar, barp, rtol=0, atol=BAR_ATOL)
+    assert sorted(log) == sorted(logp)
+    assert log["niter"] == logp["niter"]
+    np.testing.assert_allclose(log["err"], logp["err"], rtol=1e-6, atol=1e-14)
+    for key in ("U", "V"):
+        if key in logp:
+            np.testing.assert_allclose(log[key], logp[key], rtol=1e-6)
+    assert ours == theirs
+
+
+def _pot_2d_problem(size=20):
+    """POT's test_wasserstein_bary_2d: a square and a smaller centred square."""
+    A = np.zeros((2, size, size))
+    A[0, size // 4 : 3 * size // 4, size // 4 : 3 * size // 4] = 1
+    A[1, 2 * size // 5 : 3 * size // 5, 2 * size // 5 : 3 * size // 5] = 1
+    return A / A.sum((1, 2), keepdims=True)
+
+
+@pytest.mark.parametrize("name", CONV)
+@pytest.mark.parametrize("method", DEBIASED)
+def test_wasserstein_bary_2d_sums_to_one(name, method):
+    """POT's test_wasserstein_bary_2d (and _debiased)."""
+    A = _pot_2d_problem()
+    bar = getattr(goot.bregman, name)(A, 2e-3, method=method)
+    np.testing.assert_allclose(1, np.sum(bar), rtol=1e-3)
+    with pytest.raises(ValueError, match="Unknown method"):
+        getattr(goot.bregman, name)(A, 2e-3, method="sinkhorn_stabilized")
+
+
+@pytest.mark.parametrize("method", DEBIASED)
+def test_convolutional_non_square_uniform_in_uniform_out(method):
+    """POT's test_convolutional_barycenter_non_square."""
+    A = np.ones((2, 2, 3)) / 6
+    bar = goot.bregman.convolutional_barycenter2d(A, 1e-3, method=method)
+    np.testing.assert_allclose(np.ones((2, 3)) / 6, bar, atol=1e-12)
+
+
+def test_convolutional_verbose_and_warning_like_pot(capsys):
+    A, weights = _images(2, 8, 7, 2)
+    goot.bregman.convolutional_barycenter2d(A, 0.01, verbose=True)
+    ours = capsys.readouterr().out
+    ot.bregman.convolutional_barycenter2d(A, 0.01, verbose=True)
+    assert ours == capsys.readouterr().out
+    _, caught = _run(goot.bregman.convolutional_barycenter2d, A, 0.01, numItermax=5)
+    _, theirs = _run(ot.bregman.convolutional_barycenter2d, A, 0.01, numItermax=5)
+    assert caught == theirs and caught
+    _, quiet = _run(
+        goot.bregman.convolutional_barycenter2d, A, 0.01, numItermax=5, warn=False
+    )
+    assert not quiet
+
+
+def test_convolutional_bad_input():
+    A, weights = _images(2, 4, 5, 3)
+    fn = goot.bregman.convolutional_barycenter2d
+    with pytest.raises(ValueError, match="reg"):
+        fn(A, -1.0)
+    with pytest.raises(ValueError, match="A"):
+        fn(A[0], 0.1)
+    with pytest.raises(ValueError, match="negative"):
+        fn(-A, 0.1)
+    with pytest.raises(AssertionError):
+        fn(A, 0.1, weights=[1.0])
+    copy = A.copy()
+    fn(A, 0.1, method="sinkhorn_log", stabThr=1e-20)
+    np.testing.assert_array_equal(A, copy)
+    bar32 = fn(A.astype(np.float32), 0.1)
+    assert bar32.dtype == np.float32

@@ -17,6 +17,7 @@ MODULES = [
     "goot.bregman._sinkhorn",
     "goot.bregman._empirical",
     "goot.bregman._barycenter",
+    "goot.bregman._convolutional",
     "goot.lp._barycenter_solvers",
     "goot.sliced",
 ]

@@ -7,6 +7,10 @@ from ._barycenter import (
     barycenter_stabilized,
     free_support_sinkhorn_barycenter,
 )
+from ._convolutional import (
+    convolutional_barycenter2d,
+    convolutional_barycenter2d_debiased,
+)
 from ._empirical import (
     empirical_sinkhorn,
     empirical_sinkhorn2,
@@ -38,4 +42,6 @@ __all__ = [
     "barycenter_stabilized",
     "barycenter_debiased",
     "free_support_sinkhorn_barycenter",
+    "convolutional_barycenter2d",
+    "convolutional_barycenter2d_debiased",
 ]
