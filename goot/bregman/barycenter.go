@@ -74,7 +74,8 @@ func checkBarycenter(A []float64, k int, M []float64, reg float64, weights,
 func newBarKnopp(A, M []float64, p problem) *knopp {
 	n, k := p.n, p.k
 	s := &knopp{problem: p}
-	s.count, s.rows = blocks(n, n)
+	// Each pass does k products per entry of K: size the blocks by that work.
+	s.count, s.rows = blocks(n, n*k)
 	s.aT = transpose(A, n, k)
 	s.K = make([]float64, n*n)
 	s.U, s.V, s.W = make([]float64, k*n), make([]float64, k*n), make([]float64, k*n)
