@@ -61,6 +61,10 @@ func newConvolver(w, h int, reg float64) *convolver {
 }
 
 // apply sets out = K1 x K2ᵀ for one image x (w×h); tmp is scratch (w×h).
+//
+// TODO(goot): a blocked (or SIMD) product: POT's einsum is ~1.4× faster on
+// 100×100 images; the log-domain form is 1.3-1.5× faster than POT's
+// (issue 3).
 func (c *convolver) apply(x, out, tmp []float64) {
 	w, h := c.w, c.h
 	// tmp = K1 x, a row of x at a time.

@@ -277,6 +277,9 @@ def barycenter_stabilized(
         stopped = status == _OPTIMAL
         for e, err in enumerate(errors[:-1] if stopped else errors):
             # Errors come from iteration 0, then every 10th without absorption.
+            # TODO(goot): after an absorption the printed iteration numbers
+            # drift from POT's (Go does not report which checks it skipped)
+            # (issue 3).
             it_e = 10 * e
             if it_e % 50 == 0:
                 print(f"{'It.':5s}|{'Err':12s}" + "\n" + "-" * 19)
