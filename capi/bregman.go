@@ -185,6 +185,118 @@ func BregmanSinkhornLazy(xs uintptr, n int, xt uintptr, m, d int, metric string,
 	return putInfo(out, ev, res), nil
 }
 
+// barycenterSolver is the shape shared by bregman.Barycenter,
+// BarycenterLog, BarycenterDebiased and BarycenterDebiasedLog.
+type barycenterSolver func(A []float64, k int, M []float64, reg float64, weights,
+	bar []float64, opt bregman.Options) (bregman.Result, error)
+
+func barycenter(solve barycenterSolver, A uintptr, n, k int, M uintptr, reg float64,
+	weights, bar uintptr, maxIter int, tol float64, errs uintptr, errCap int,
+	info uintptr) (int, error) {
+	var w views
+	Av, Mv, wv := w.get("A", A, n*k), w.get("M", M, n*n), w.get("weights", weights, k)
+	bv := w.get("bar", bar, n)
+	ev, out := w.get("errs", errs, errCap), w.get("info", info, infoLen)
+	if w.err != nil {
+		return 0, wrap(w.err)
+	}
+	opt := bregman.Options{MaxIter: maxIter, Tol: tol}
+	res, err := solve(Av, k, Mv, reg, wv, bv, opt)
+	if err != nil {
+		return 0, wrap(err)
+	}
+	return putInfo(out, ev, res), nil
+}
+
+// BregmanBarycenter runs bregman.Barycenter: A (n×k), M (n×n), weights (k),
+// barycenter bar (n).
+func BregmanBarycenter(A uintptr, n, k int, M uintptr, reg float64, weights, bar uintptr,
+	maxIter int, tol float64, errs uintptr, errCap int, info uintptr) (status int, err error) {
+	defer guard(&err)
+	return barycenter(bregman.Barycenter, A, n, k, M, reg, weights, bar, maxIter, tol,
+		errs, errCap, info)
+}
+
+// BregmanBarycenterLog runs bregman.BarycenterLog (arguments of
+// BregmanBarycenter).
+func BregmanBarycenterLog(A uintptr, n, k int, M uintptr, reg float64, weights,
+	bar uintptr, maxIter int, tol float64, errs uintptr, errCap int,
+	info uintptr) (status int, err error) {
+	defer guard(&err)
+	return barycenter(bregman.BarycenterLog, A, n, k, M, reg, weights, bar, maxIter, tol,
+		errs, errCap, info)
+}
+
+// BregmanBarycenterDebiased runs bregman.BarycenterDebiased (arguments of
+// BregmanBarycenter).
+func BregmanBarycenterDebiased(A uintptr, n, k int, M uintptr, reg float64, weights,
+	bar uintptr, maxIter int, tol float64, errs uintptr, errCap int,
+	info uintptr) (status int, err error) {
+	defer guard(&err)
+	return barycenter(bregman.BarycenterDebiased, A, n, k, M, reg, weights, bar, maxIter,
+		tol, errs, errCap, info)
+}
+
+// BregmanBarycenterDebiasedLog runs bregman.BarycenterDebiasedLog (arguments
+// of BregmanBarycenter).
+func BregmanBarycenterDebiasedLog(A uintptr, n, k int, M uintptr, reg float64, weights,
+	bar uintptr, maxIter int, tol float64, errs uintptr, errCap int,
+	info uintptr) (status int, err error) {
+	defer guard(&err)
+	return barycenter(bregman.BarycenterDebiasedLog, A, n, k, M, reg, weights, bar,
+		maxIter, tol, errs, errCap, info)
+}
+
+// BregmanBarycenterStabilized runs bregman.BarycenterStabilized: arguments
+// of BregmanBarycenter plus tau and logu, logv (n×k).
+func BregmanBarycenterStabilized(A uintptr, n, k int, M uintptr, reg float64, weights,
+	bar, logu, logv uintptr, maxIter int, tol, tau float64, errs uintptr, errCap int,
+	info uintptr) (status int, err error) {
+	defer guard(&err)
+	var w views
+	Av, Mv, wv := w.get("A", A, n*k), w.get("M", M, n*n), w.get("weights", weights, k)
+	bv, luv, lvv := w.get("bar", bar, n), w.get("logu", logu, n*k), w.get("logv", logv, n*k)
+	ev, out := w.get("errs", errs, errCap), w.get("info", info, infoLen)
+	if w.err != nil {
+		return 0, wrap(w.err)
+	}
+	opt := bregman.Options{MaxIter: maxIter, Tol: tol, Tau: tau}
+	res, err := bregman.BarycenterStabilized(Av, k, Mv, reg, wv, bv, luv, lvv, opt)
+	if err != nil {
+		return 0, wrap(err)
+	}
+	return putInfo(out, ev, res), nil
+}
+
+// BregmanConvolutionalBarycenter2D runs bregman.ConvolutionalBarycenter2D,
+// or ConvolutionalBarycenter2DLog when logDomain is set: A (k×w×h), weights
+// (k), bar (w×h), scalings U and V (k×w×h, may be 0; kernel method only).
+func BregmanConvolutionalBarycenter2D(A uintptr, k, w, h int, reg float64, weights, bar,
+	U, V uintptr, maxIter int, tol, stabThr float64, debiased, logDomain bool,
+	errs uintptr, errCap int, info uintptr) (status int, err error) {
+	defer guard(&err)
+	var vw views
+	Av, wv, bv := vw.get("A", A, k*w*h), vw.get("weights", weights, k), vw.get("bar", bar, w*h)
+	Uv, Vv := vw.opt("U", U, k*w*h), vw.opt("V", V, k*w*h)
+	ev, out := vw.get("errs", errs, errCap), vw.get("info", info, infoLen)
+	if vw.err != nil {
+		return 0, wrap(vw.err)
+	}
+	opt := bregman.Options{MaxIter: maxIter, Tol: tol}
+	var res bregman.Result
+	if logDomain {
+		res, err = bregman.ConvolutionalBarycenter2DLog(Av, k, w, h, reg, wv, bv, stabThr,
+			debiased, opt)
+	} else {
+		res, err = bregman.ConvolutionalBarycenter2D(Av, k, w, h, reg, wv, bv, Uv, Vv, stabThr,
+			debiased, opt)
+	}
+	if err != nil {
+		return 0, wrap(err)
+	}
+	return putInfo(out, ev, res), nil
+}
+
 // BregmanSNS runs bregman.SinkhornNewtonSparse: log-scalings f (n) and g
 // (m), plan (n×m) and costs (1) may be 0. info receives [status, total
 // iterations, Sinkhorn iterations, Newton iterations, density, errors

@@ -527,3 +527,47 @@ def test_free_support_sinkhorn_barycenter_matches_pot():
     X = goot.bregman.free_support_sinkhorn_barycenter(Ys, ws, X0, 0.5)
     Xp = ot.bregman.free_support_sinkhorn_barycenter(Ys, ws, X0, 0.5)
     np.testing.assert_allclose(X, Xp, atol=1e-9)
+
+
+# ---------------------------------------------------------------------------
+# The full regularised Sinkhorn divergence (goot's opt-in).
+
+
+def _pot_regularized(X, Y, reg):
+    """W = <P, M> + reg KL(P | a b^T): the value of POT's ot.solve(reg=...)."""
+    return ot.solve(ot.dist(X, Y), reg=reg, max_iter=100000, tol=1e-13).value
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+@pytest.mark.parametrize("n,m,d,reg,seed", [(30, 40, 2, 0.5, 1), (80, 60, 3, 1.0, 2)])
+def test_regularized_divergence_matches_pot_solve(lazy, n, m, d, reg, seed):
+    X, Y = clouds(n, m, d, seed)
+    expected = _pot_regularized(X, Y, reg) - 0.5 * (
+        _pot_regularized(X, X, reg) + _pot_regularized(Y, Y, reg)
+    )
+    S, log = goot.bregman.empirical_sinkhorn_divergence(
+        X, Y, reg, value="regularized", isLazy=lazy, stopThr=1e-13, log=True
+    )
+    assert float(S) == pytest.approx(expected, rel=1e-7)
+    assert log["sinkhorn_loss_ab"] == pytest.approx(
+        _pot_regularized(X, Y, reg), rel=1e-7
+    )
+
+
+def test_regularized_divergence_vanishes_on_equal_clouds_linear_does_not():
+    """The debiased divergence is 0 between a cloud and itself and positive
+    otherwise; POT's linear value is only clamped at 0."""
+    X, Y = clouds(25, 25, 2, 3)
+    reg = 1.0
+    same = goot.bregman.empirical_sinkhorn_divergence(X, X, reg, value="regularized")
+    assert abs(float(same)) < 1e-12
+    assert (
+        goot.bregman.empirical_sinkhorn_divergence(X, Y, reg, value="regularized") > 0
+    )
+    # The default stays POT's linear value.
+    linear = goot.bregman.empirical_sinkhorn_divergence(X, Y, reg)
+    assert float(linear) == pytest.approx(
+        float(ot.bregman.empirical_sinkhorn_divergence(X, Y, reg)), rel=1e-9
+    )
+    with pytest.raises(ValueError, match="value"):
+        goot.bregman.empirical_sinkhorn_divergence(X, Y, reg, value="entropic")

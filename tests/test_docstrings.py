@@ -17,6 +17,7 @@ MODULES = [
     "goot.bregman._sinkhorn",
     "goot.bregman._empirical",
     "goot.bregman._barycenter",
+    "goot.bregman._convolutional",
     "goot.lp._barycenter_solvers",
     "goot.sliced",
 ]
@@ -33,7 +34,7 @@ def test_public_functions_have_examples():
     import goot
 
     names = ["emd", "emd2", "emd_1d", "emd2_1d", "wasserstein_1d", "dist", "unif"]
-    names += ["sinkhorn", "sinkhorn2"]
+    names += ["sinkhorn", "sinkhorn2", "barycenter"]
     names += ["sliced_wasserstein_distance", "max_sliced_wasserstein_distance"]
     names += ["sliced_wasserstein_sphere", "sliced_wasserstein_sphere_unif"]
     for name in names:

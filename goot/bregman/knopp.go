@@ -71,6 +71,7 @@ type knopp struct {
 	bT    []float64 // k×m: the histograms, one per row
 	K     []float64 // n×m kernel
 	U, V  []float64 // k×n and k×m scalings
+	aT    []float64 // k×n: one source weight vector per histogram, or nil (a for all)
 	W     []float64 // k×m: Kᵀu for the current u
 	acc   []float64 // count×k×m: per-block partial sums of Kᵀu
 	uPrev []float64 // scalings before the current iteration
@@ -293,7 +294,11 @@ func (s *knopp) pass(update bool) {
 		acc := s.acc[t*k*m : (t+1)*k*m]
 		clear(acc)
 		for c := range k {
-			s.sweep(lo, hi, s.U[c*n:(c+1)*n], s.V[c*m:(c+1)*m], acc[c*m:(c+1)*m], update)
+			a := s.a
+			if s.aT != nil {
+				a = s.aT[c*n : (c+1)*n]
+			}
+			s.sweep(lo, hi, a, s.U[c*n:(c+1)*n], s.V[c*m:(c+1)*m], acc[c*m:(c+1)*m], update)
 		}
 	})
 	// Sum the blocks' partial column sums in block order.
@@ -305,14 +310,14 @@ func (s *knopp) pass(update bool) {
 	}
 }
 
-// sweep handles rows [lo, hi) for one histogram, four rows at a time so
+// sweep handles rows [lo, hi) for one histogram (weights a), four rows at a time so
 // that v and w are loaded once per four rows.
 //
 // TODO(goot): AVX2 kernels (GOEXPERIMENT=simd, archsimd, with a pure-Go
 // fallback) for this sweep and for exp: the scalar loops are compute-bound
 // below the memory-bandwidth bound the issue targets (issue 3).
-func (s *knopp) sweep(lo, hi int, u, v, w []float64, update bool) {
-	m, K, a := s.m, s.K, s.a
+func (s *knopp) sweep(lo, hi int, a, u, v, w []float64, update bool) {
+	m, K := s.m, s.K
 	i := lo
 	for ; i+4 <= hi; i += 4 {
 		k0 := K[i*m : (i+1)*m]

@@ -7,7 +7,7 @@ functions goot covers. See the README for what is covered.
 
 from . import bregman, gaussian, gmm, lp, sliced, utils
 from ._core import GootError, GootForkError, InputError
-from .bregman import sinkhorn, sinkhorn2
+from .bregman import barycenter, sinkhorn, sinkhorn2
 from .lp import emd, emd2, emd2_1d, emd_1d, wasserstein_1d
 from .sliced import (
     max_sliced_wasserstein_distance,
@@ -28,6 +28,7 @@ __all__ = [
     "utils",
     "sinkhorn",
     "sinkhorn2",
+    "barycenter",
     "emd",
     "emd2",
     "emd_1d",

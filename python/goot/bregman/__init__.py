@@ -1,6 +1,16 @@
 """Entropic optimal transport (POT's ``ot.bregman``)."""
 
-from ._barycenter import free_support_sinkhorn_barycenter
+from ._barycenter import (
+    barycenter,
+    barycenter_debiased,
+    barycenter_sinkhorn,
+    barycenter_stabilized,
+    free_support_sinkhorn_barycenter,
+)
+from ._convolutional import (
+    convolutional_barycenter2d,
+    convolutional_barycenter2d_debiased,
+)
 from ._empirical import (
     empirical_sinkhorn,
     empirical_sinkhorn2,
@@ -29,5 +39,11 @@ __all__ = [
     "empirical_sinkhorn",
     "empirical_sinkhorn2",
     "empirical_sinkhorn_divergence",
+    "barycenter",
+    "barycenter_sinkhorn",
+    "barycenter_stabilized",
+    "barycenter_debiased",
     "free_support_sinkhorn_barycenter",
+    "convolutional_barycenter2d",
+    "convolutional_barycenter2d_debiased",
 ]

@@ -211,6 +211,40 @@ def empirical_sinkhorn2(
     )  # fmt: skip
 
 
+def _regularized_value(X_s, X_t, reg, a, b, metric, numIterMax, stopThr, verbose,
+                       log, warn, warmstart, **kwargs):  # fmt: skip
+    r"""The full entropic OT value :math:`\langle\gamma, M\rangle + \mathrm{reg}\,
+    \mathrm{KL}(\gamma \,|\, a b^T)` of the plan between two clouds."""
+    a, b = _weights(a, X_s), _weights(b, X_t)
+    a, b = as_float64(a, "a"), as_float64(b, "b")
+    reg = _reg(reg)
+    common = dict(numItermax=numIterMax, stopThr=stopThr, verbose=verbose, log=True,
+                  warn=warn, warmstart=warmstart)  # fmt: skip
+    if kwargs.pop("isLazy", False):
+        kwargs.pop("batchSize", None)
+        # P = exp(f_i + g_j - C_ij / reg): log P / (a b^T) is affine in C, so the
+        # KL term follows from the potentials (its marginals are a and b to
+        # stopThr), and the value needs no second pass over the costs.
+        f, g, out = empirical_sinkhorn(
+            X_s, X_t, reg, a, b, metric=metric, numIterMax=numIterMax,
+            stopThr=stopThr, isLazy=True, verbose=verbose, log=True, warn=warn,
+            warmstart=warmstart,
+        )  # fmt: skip
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dual = np.sum(np.where(a > 0, a * (f - np.log(a)), 0.0))
+            dual += np.sum(np.where(b > 0, b * (g - np.log(b)), 0.0))
+        value = reg * (dual - b.sum() + a.sum() * b.sum())
+        return (value, out) if log else value
+    M = dist(X_s, X_t, metric=metric)
+    P, out = sinkhorn(a, b, M, reg, **common, **kwargs)
+    support = P > 0
+    ab = np.outer(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl = np.sum(P * np.log(P / ab), where=support) - P.sum() + ab.sum()
+    value = np.float64(np.sum(P * M, where=support) + reg * kl)
+    return (value, out) if log else value
+
+
 def empirical_sinkhorn_divergence(
     X_s: Any,
     X_t: Any,
@@ -224,23 +258,37 @@ def empirical_sinkhorn_divergence(
     log: bool = False,
     warn: bool = True,
     warmstart: Any = None,
+    *,
+    value: str = "linear",
     **kwargs: Any,
 ):
-    r"""Sinkhorn divergence between two point clouds, from linear costs.
+    r"""Sinkhorn divergence between two point clouds.
 
     .. math::
         S(\alpha, \beta) = \max\left(0, W(\alpha, \beta)
         - \tfrac12 W(\alpha, \alpha) - \tfrac12 W(\beta, \beta)\right)
 
-    where :math:`W = \langle \gamma^\star, M \rangle` is the **linear** cost of
-    the entropic plan (what :func:`empirical_sinkhorn2` returns, as in POT).
-    The debiased divergence of Genevay et al. and Feydy et al. uses the full
-    regularised value :math:`\langle\gamma, M\rangle + \mathrm{reg}\,
-    \mathrm{KL}(\gamma \,|\, a b^T)` instead; the two differ by a term of
-    order ``reg``.
+    ``value`` (goot only, keyword) chooses :math:`W`:
 
-    Log keys: ``sinkhorn_loss_ab``, ``sinkhorn_loss_a``, ``sinkhorn_loss_b``,
-    ``log_sinkhorn_ab``, ``log_sinkhorn_a``, ``log_sinkhorn_b``.
+    - ``"linear"`` (default, POT's value): :math:`W = \langle \gamma^\star, M
+      \rangle`, the **linear** cost of the entropic plan (what
+      :func:`empirical_sinkhorn2` returns). This is not the Sinkhorn divergence
+      of the literature: it lacks the entropy term, and for distinct but close
+      clouds the difference can be negative (then clamped to 0).
+    - ``"regularized"``: the full entropic OT value
+      :math:`W = \langle\gamma^\star, M\rangle + \mathrm{reg}\,
+      \mathrm{KL}(\gamma^\star \,|\, a b^T)`, which gives the debiased
+      Sinkhorn divergence of Genevay et al. (2018) and Feydy et al. (2019):
+      zero when the clouds are equal, positive otherwise, and tending to the
+      OT cost as ``reg`` → 0 and to an MMD as ``reg`` → ∞. (With
+      :math:`\Omega(\gamma) = \sum \gamma \log \gamma` in place of the KL
+      the divergence is the same: the extra terms cancel in S.) With
+      ``isLazy=True`` the KL term is computed from the potentials, in
+      O(ns + nt) memory.
+
+    The two differ by a term of order ``reg``. Log keys (both modes):
+    ``sinkhorn_loss_ab``, ``sinkhorn_loss_a``, ``sinkhorn_loss_b`` (the three
+    values W), ``log_sinkhorn_ab``, ``log_sinkhorn_a``, ``log_sinkhorn_b``.
 
     Examples
     --------
@@ -248,6 +296,10 @@ def empirical_sinkhorn_divergence(
     >>> X = np.array([[0.0], [1.0]])
     >>> float(goot.bregman.empirical_sinkhorn_divergence(X, X, 1.0))
     0.0
+    >>> Y = np.array([[0.0], [2.0]])
+    >>> S = goot.bregman.empirical_sinkhorn_divergence(X, Y, 1.0, value="regularized")
+    >>> round(float(S), 6)
+    0.538778
 
     References
     ----------
@@ -257,8 +309,10 @@ def empirical_sinkhorn_divergence(
        Peyré, G. (2019). Interpolating between optimal transport and MMD using
        Sinkhorn divergences. AISTATS.
     """
-    # TODO(goot): the full regularised (debiased) value as an opt-in, and a
-    # matrix-input divergence (issue 3).
+    # TODO(goot): a matrix-input divergence (issue 3).
+    if value not in ("linear", "regularized"):
+        raise ValueError(f"value must be 'linear' or 'regularized', got {value!r}")
+    loss = empirical_sinkhorn2 if value == "linear" else _regularized_value
     if warmstart is None:
         start_ab, start_a, start_b = None, None, None
     else:
@@ -266,9 +320,9 @@ def empirical_sinkhorn_divergence(
         start_ab, start_a, start_b = warmstart, (u, u), (v, v)
     common = dict(metric=metric, numIterMax=numIterMax, stopThr=stopThr,
                   verbose=verbose, log=log, warn=warn, **kwargs)  # fmt: skip
-    ab = empirical_sinkhorn2(X_s, X_t, reg, a, b, warmstart=start_ab, **common)
-    aa = empirical_sinkhorn2(X_s, X_s, reg, a, a, warmstart=start_a, **common)
-    bb = empirical_sinkhorn2(X_t, X_t, reg, b, b, warmstart=start_b, **common)
+    ab = loss(X_s, X_t, reg, a, b, warmstart=start_ab, **common)
+    aa = loss(X_s, X_s, reg, a, a, warmstart=start_a, **common)
+    bb = loss(X_t, X_t, reg, b, b, warmstart=start_b, **common)
     if not log:
         return np.maximum(0.0, ab - 0.5 * (aa + bb))
     (ab, log_ab), (aa, log_a), (bb, log_b) = ab, aa, bb
