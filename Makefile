@@ -11,8 +11,9 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.goot-deps
+TORCH  := $(VENV)/.goot-torch
 
-.PHONY: all setup build test test-go test-py lint demo bench clean
+.PHONY: all setup setup-torch build test test-go test-py lint demo bench clean
 
 all: build
 
@@ -26,6 +27,13 @@ $(STAMP): requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# torch only for the tests: the demo and the library itself do not need it.
+setup-torch: $(TORCH)
+
+$(TORCH): requirements-torch.txt $(STAMP)
+	$(PY) -m pip install --quiet -r requirements-torch.txt
+	touch $@
+
 build: setup
 	$(PY) -m pip install --quiet --no-build-isolation --no-deps --force-reinstall .
 
@@ -37,7 +45,7 @@ test-go:
 	go vet -unsafeptr=false ./capi/...
 	go test -race -count=1 ./...
 
-test-py: build
+test-py: build setup-torch
 	cd tests && ../$(PY) -m pytest -q -p no:cacheprovider .
 
 lint: setup
