@@ -2,8 +2,9 @@
 
 Everything that touches raw memory or the extension module lives here:
 
-- loading the extension lazily, once, behind a lock, and refusing to use it in a
-  process forked after it was loaded (the Go runtime does not survive fork);
+- loading the extension lazily, once, behind a lock; in a process forked after
+  it was loaded (the Go runtime does not survive fork), sending each call to a
+  helper process instead (see _forkworker);
 - turning user input into float64 C-contiguous arrays, copying only when needed;
 - passing buffer addresses while holding the arrays alive for the whole call;
 - mapping the error prefixes written by capi to Python exceptions.
@@ -15,12 +16,13 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import threading
 from typing import Any
 
 import numpy as np
 
-from . import _address
+from . import _address, _forkworker
 
 __all__ = [
     "GootError",
@@ -41,9 +43,11 @@ class GootError(RuntimeError):
 
 
 class GootForkError(RuntimeError):
-    """goot was called in a child process forked after the parent had used it.
+    """goot cannot compute in a child forked after its parent had used it.
 
-    The Go runtime does not survive fork(); see the message for the fixes.
+    Such a child normally computes through a helper process (the Go runtime does
+    not survive fork()); this is raised only when that helper cannot be used,
+    with the fixes in the message.
     """
 
 
@@ -65,22 +69,24 @@ class InputError(ValueError, AssertionError):
 _lock = threading.RLock()
 _capi: Any = None
 _loading = False
-_forked_after_load = False
+# Set in a child forked after the extension was loaded: calls go to a helper.
+_remote: _forkworker.Remote | None = None
 
 _FORK_MESSAGE = (
     "goot cannot run in this process: it was forked from a parent that had already "
-    "called goot, and Go's runtime does not survive fork(). Start the worker "
-    "processes with the 'spawn' or 'forkserver' method instead, e.g. "
-    "multiprocessing.get_context('spawn') or DataLoader(..., "
-    "multiprocessing_context='spawn'); or do not call goot in the parent before "
-    "the workers are forked."
+    "called goot, Go's runtime does not survive fork(), and goot could not start "
+    "its helper process ({reason}). Start the worker processes with the 'spawn' "
+    "or 'forkserver' method instead, e.g. multiprocessing.get_context('spawn') or "
+    "DataLoader(..., multiprocessing_context='spawn')."
 )
 
 
 def _after_fork_in_child() -> None:
-    global _forked_after_load, _lock
+    global _remote, _lock
+    if _remote is not None:
+        _remote.forget()  # the helper is the parent's
     if _capi is not None:
-        _forked_after_load = True
+        _remote = _forkworker.Remote()
     _lock = threading.RLock()
 
 
@@ -89,7 +95,7 @@ def _after_fork_in_parent() -> None:
 
 
 # A fork waits for a load in progress to finish, so the child sees either no
-# extension (and loads its own) or a loaded one (and refuses to use it).
+# extension (and loads its own) or a loaded one (and uses a helper process).
 os.register_at_fork(
     before=lambda: _lock.acquire(),
     after_in_parent=_after_fork_in_parent,
@@ -98,9 +104,12 @@ os.register_at_fork(
 
 
 def capi() -> Any:
-    """Return the extension module, loading it on first use."""
+    """Return the extension module, loading it on first use.
+
+    Not usable in a child forked after the parent loaded it (use `call`).
+    """
     ext = _capi
-    if ext is None or _forked_after_load:
+    if ext is None or _remote is not None:
         ext = _load()
     return ext
 
@@ -108,8 +117,8 @@ def capi() -> Any:
 def _load() -> Any:
     global _capi, _loading
     with _lock:
-        if _forked_after_load:
-            raise GootForkError(_FORK_MESSAGE)
+        if _remote is not None:
+            raise GootForkError(_FORK_MESSAGE.format(reason="direct use of capi()"))
         if _capi is None:
             if _loading:
                 raise GootError(
@@ -150,13 +159,18 @@ def call(name: str, *args: Any) -> Any:
     """Call capi function `name`, mapping its error prefixes to exceptions.
 
     Every array whose address is among `args` must be held in a local variable
-    of the caller until this returns (an address does not keep its array alive).
+    of a caller in goot until this returns (an address does not keep its array
+    alive, and a forked child finds the arrays to ship to its helper there).
     """
-    fn = getattr(capi(), name)
+    remote = _remote
     try:
-        return fn(*args)
+        if remote is None:
+            return getattr(capi(), name)(*args)
+        return remote.call(name, args, sys._getframe(1))
     except RuntimeError as err:
         raise _translate(err) from None
+    except OSError as err:
+        raise GootForkError(_FORK_MESSAGE.format(reason=err)) from None
 
 
 def _translate(err: RuntimeError) -> Exception:
