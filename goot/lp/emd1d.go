@@ -125,13 +125,13 @@ func emd1dGround(metric goot.Metric, p float64) float64 {
 // the mass moved so far is Σa_{<i} + (a_i − wi) = Σb_{<j} + (b_j − wj). The
 // last point of y takes whatever x still holds, so the walk always ends when
 // x is exhausted.
-func emd1dWalk(xm, ym *oneDMeasure, n, m int, p float64,
+func emd1dWalk(xm, ym *goot.SortedMeasure, n, m int, p float64,
 	rows, cols []int64, mass []float64) (cost float64, nnz int) {
 	i, j := 0, 0
-	wi, wj := xm.weight(0), ym.weight(0)
-	xi, yj := goot.KeyValue(xm.keys[0]), goot.KeyValue(ym.keys[0])
+	wi, wj := xm.Weight(0), ym.Weight(0)
+	xi, yj := goot.KeyValue(xm.Keys[0]), goot.KeyValue(ym.Keys[0])
 	for {
-		c := w1dPow(math.Abs(xi-yj), p)
+		c := goot.PowAbs(math.Abs(xi-yj), p)
 		advanceX := wi < wj || j == m-1
 		moved := wj
 		if advanceX {
@@ -139,10 +139,10 @@ func emd1dWalk(xm, ym *oneDMeasure, n, m int, p float64,
 		}
 		cost += c * moved
 		if rows != nil {
-			rows[nnz] = int64(xm.idx[i])
+			rows[nnz] = int64(xm.Idx[i])
 		}
 		if cols != nil {
-			cols[nnz] = int64(ym.idx[j])
+			cols[nnz] = int64(ym.Idx[j])
 		}
 		if mass != nil {
 			mass[nnz] = moved
@@ -154,11 +154,11 @@ func emd1dWalk(xm, ym *oneDMeasure, n, m int, p float64,
 				return cost, nnz
 			}
 			wj -= wi
-			wi, xi = xm.weight(i), goot.KeyValue(xm.keys[i])
+			wi, xi = xm.Weight(i), goot.KeyValue(xm.Keys[i])
 		} else {
 			j++
 			wi -= wj
-			wj, yj = ym.weight(j), goot.KeyValue(ym.keys[j])
+			wj, yj = ym.Weight(j), goot.KeyValue(ym.Keys[j])
 		}
 	}
 }

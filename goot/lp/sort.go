@@ -19,22 +19,6 @@ type oneDInput struct {
 	valArg      string // the argument name of vals in errors
 }
 
-// oneDMeasure is one point set ready for a walk in increasing order.
-type oneDMeasure struct {
-	keys []uint64  // order keys (goot.SortKey) of the values, ascending
-	idx  []uint32  // idx[k] is the input position of keys[k]; nil is identity
-	w    []float64 // w[k] is the weight of keys[k]; nil means unit for all
-	unit float64   // the uniform weight 1/n, used when w is nil
-}
-
-// weight returns the weight of the k-th point in walk order.
-func (m *oneDMeasure) weight(k int) float64 {
-	if m.w == nil {
-		return m.unit
-	}
-	return m.w[k]
-}
-
 // oneDBuffers is the scratch of one point set, kept across the columns of a
 // batch so that a goroutine allocates once.
 type oneDBuffers struct {
@@ -47,13 +31,13 @@ type oneDBuffers struct {
 // caller promised sorted values, and lays the weights out in walk order. The
 // permutation is kept when needIdx is set, and whenever non-uniform weights
 // must follow the values.
-func (buf *oneDBuffers) prepare(in oneDInput, sortIt, needIdx bool) (oneDMeasure, error) {
+func (buf *oneDBuffers) prepare(in oneDInput, sortIt, needIdx bool) (goot.SortedMeasure, error) {
 	n := in.n
 	keys := oneDGrow(&buf.keys, n)
 	for i := range keys {
 		v := in.vals[i*in.stride+in.off]
 		if math.IsNaN(v) {
-			return oneDMeasure{}, goot.Errorf(in.valArg, "value %d is NaN", i)
+			return goot.SortedMeasure{}, goot.Errorf(in.valArg, "value %d is NaN", i)
 		}
 		keys[i] = goot.SortKey(v)
 	}
@@ -62,9 +46,9 @@ func (buf *oneDBuffers) prepare(in oneDInput, sortIt, needIdx bool) (oneDMeasure
 	// measure is treated as uniform: the sort then need not move a
 	// permutation, which makes it about a third faster.
 	w := in.w
-	ms := oneDMeasure{keys: keys, unit: 1 / float64(n)}
+	ms := goot.SortedMeasure{Keys: keys, Unit: 1 / float64(n)}
 	if w != nil && oneDEqualWeights(in) {
-		w, ms.unit = nil, in.w[in.woff]
+		w, ms.Unit = nil, in.w[in.woff]
 	}
 	switch {
 	case sortIt && (needIdx || w != nil):
@@ -72,26 +56,26 @@ func (buf *oneDBuffers) prepare(in oneDInput, sortIt, needIdx bool) (oneDMeasure
 		for i := range idx {
 			idx[i] = uint32(i)
 		}
-		ms.keys, ms.idx = goot.SortKeysIndex(keys, oneDGrow(&buf.tmp, n),
+		ms.Keys, ms.Idx = goot.SortKeysIndex(keys, oneDGrow(&buf.tmp, n),
 			idx, oneDGrow(&buf.idxTmp, n))
 	case sortIt:
-		ms.keys = goot.SortKeys(keys, oneDGrow(&buf.tmp, n))
+		ms.Keys = goot.SortKeys(keys, oneDGrow(&buf.tmp, n))
 	}
 
 	switch {
 	case w == nil:
-	case ms.idx == nil && in.wstride == 1 && in.woff == 0:
-		ms.w = in.w[:n]
+	case ms.Idx == nil && in.wstride == 1 && in.woff == 0:
+		ms.W = in.w[:n]
 	default:
 		sw := oneDGrow(&buf.w, n)
 		for k := range sw {
 			i := k
-			if ms.idx != nil {
-				i = int(ms.idx[k])
+			if ms.Idx != nil {
+				i = int(ms.Idx[k])
 			}
 			sw[k] = in.w[i*in.wstride+in.woff]
 		}
-		ms.w = sw
+		ms.W = sw
 	}
 	return ms, nil
 }

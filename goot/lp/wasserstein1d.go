@@ -13,11 +13,6 @@ import (
 // a safe margin, not a tuned optimum.
 const w1dParallelMin = 1 << 14
 
-// w1dBlock is the number of terms summed into a partial sum before it is
-// added to the total, which bounds the rounding error of the sum by about
-// (w1dBlock + (n+m)/w1dBlock)·ε instead of (n+m)·ε at no measurable cost.
-const w1dBlock = 1024
-
 // Wasserstein1D returns the optimal-transport cost between two weighted point
 // sets on the line for the ground cost |x−y|^p,
 //
@@ -64,7 +59,7 @@ func Wasserstein1D(u, uw, v, vw []float64, p float64, sorted bool) (float64, err
 	if err != nil {
 		return 0, err
 	}
-	return w1dWalk(&um, &vm, len(u), len(v), p), nil
+	return goot.QuantileWalk(&um, &vm, p, nil), nil
 }
 
 // Wasserstein1DBatch computes Wasserstein1D for each of the k columns of U
@@ -113,7 +108,7 @@ func Wasserstein1DBatch(U []float64, n int, V []float64, m int, k int, uw, vw []
 		if err != nil {
 			return err
 		}
-		out[0] = w1dWalk(&um, &vm, n, m, p)
+		out[0] = goot.QuantileWalk(&um, &vm, p, nil)
 		return nil
 	}
 
@@ -132,7 +127,7 @@ func Wasserstein1DBatch(U []float64, n int, V []float64, m int, k int, uw, vw []
 				mu.Unlock()
 				return
 			}
-			out[c] = w1dWalk(&um, &vm, n, m, p)
+			out[c] = goot.QuantileWalk(&um, &vm, p, nil)
 		}
 	})
 	return firstErr
@@ -169,7 +164,7 @@ func w1dCheckWeights(uw, vw []float64) error {
 // oneDPreparePair prepares both measures of one problem, on two goroutines
 // when parallel is set. An error of u is reported before one of v.
 func oneDPreparePair(ubuf, vbuf *oneDBuffers, u, v oneDInput, sortIt, uIdx, vIdx,
-	parallel bool) (um, vm oneDMeasure, err error) {
+	parallel bool) (um, vm goot.SortedMeasure, err error) {
 	var uerr, verr error
 	if parallel {
 		goot.ParallelFor(2, 1, func(lo, hi int) {
@@ -191,57 +186,4 @@ func oneDPreparePair(ubuf, vbuf *oneDBuffers, u, v oneDInput, sortIt, uIdx, vIdx
 		return um, vm, uerr
 	}
 	return um, vm, verr
-}
-
-// w1dWalk integrates |F_u^{-1} − F_v^{-1}|^p over [0, max mass] by walking the
-// quantile levels (the cumulative weights of both measures) in increasing
-// order. Between two consecutive levels both quantile functions are constant,
-// so each step adds (level − previous level)·|u_i − v_j|^p.
-//
-// Invariant at each step: pu (pv) cumulative weights of u (v) have been used
-// as levels, cu (cv) is the next one, and the level q being taken is the
-// smaller of cu and cv. The first point of u whose cumulative weight reaches
-// q is then pu, clipped to n−1; an earlier point can reach q only with a
-// cumulative weight equal to an earlier level, and then the step has zero
-// width and adds nothing, so the choice between them does not matter.
-func w1dWalk(u, v *oneDMeasure, n, m int, p float64) float64 {
-	pu, pv := 0, 0
-	cu, cv := u.weight(0), v.weight(0)
-	prev, total, partial := 0.0, 0.0, 0.0
-	for step := range n + m {
-		var q float64
-		var iu, iv int
-		if pu < n && (pv >= m || cu <= cv) {
-			q, iu, iv = cu, pu, min(pv, m-1)
-			if pu++; pu < n {
-				cu += u.weight(pu)
-			}
-		} else {
-			q, iu, iv = cv, min(pu, n-1), pv
-			if pv++; pv < m {
-				cv += v.weight(pv)
-			}
-		}
-		if width := q - prev; width != 0 {
-			d := math.Abs(goot.KeyValue(u.keys[iu]) - goot.KeyValue(v.keys[iv]))
-			partial += width * w1dPow(d, p)
-		}
-		prev = q
-		if step%w1dBlock == w1dBlock-1 {
-			total += partial
-			partial = 0
-		}
-	}
-	return total + partial
-}
-
-// w1dPow is d^p with the two common exponents done exactly and cheaply.
-func w1dPow(d, p float64) float64 {
-	switch p {
-	case 1:
-		return d
-	case 2:
-		return d * d
-	}
-	return math.Pow(d, p)
 }

@@ -187,17 +187,17 @@ func (pr *problem) newWorkspace(withGrad bool) *workspace {
 func (ws *workspace) cost(pr *problem, theta, grad []float64) float64 {
 	us := ws.u.project(&pr.u, pr.d, theta)
 	vs := ws.v.project(&pr.v, pr.d, theta)
-	if grad == nil && us.w == nil && vs.w == nil && pr.u.n == pr.v.n && us.unit == vs.unit {
-		return equalCost(&us, &vs, pr.p)
+	if grad == nil && us.W == nil && vs.W == nil && pr.u.n == pr.v.n && us.Unit == vs.Unit {
+		return goot.EqualQuantileCost(&us, &vs, pr.p)
 	}
 	if grad == nil {
-		return walk(&us, &vs, pr.p, nil)
+		return goot.QuantileWalk(&us, &vs, pr.p, nil)
 	}
 	d, p := pr.d, pr.p
-	return walk(&us, &vs, p, func(s step) {
-		x := pr.u.point(int(us.idx[s.iu]), d)
-		y := pr.v.point(int(vs.idx[s.iv]), d)
-		t := goot.KeyValue(us.keys[s.iu]) - goot.KeyValue(vs.keys[s.iv])
+	return goot.QuantileWalk(&us, &vs, p, func(s goot.QuantileStep) {
+		x := pr.u.point(int(us.Idx[s.U]), d)
+		y := pr.v.point(int(vs.Idx[s.V]), d)
+		t := goot.KeyValue(us.Keys[s.U]) - goot.KeyValue(vs.Keys[s.V])
 		// d/dt |t|^p = p |t|^(p−1) sign(t); at t = 0 it is 0 for p > 1.
 		var c float64
 		switch {
@@ -206,7 +206,7 @@ func (ws *workspace) cost(pr *problem, theta, grad []float64) float64 {
 		case t != 0:
 			c = p * math.Pow(math.Abs(t), p-1) * math.Copysign(1, t)
 		}
-		c *= s.width
+		c *= s.Width
 		for k := range grad {
 			grad[k] += c * (x[k] - y[k])
 		}

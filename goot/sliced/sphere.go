@@ -243,8 +243,8 @@ func (cs *circleSearch) derivatives(theta float64) (dCp, dCm float64) {
 			xm = u.x[hi]
 		}
 		a, b := cs.vv[j+1], cs.vv[j]
-		dCp += pow(math.Abs(xu-a), p) - pow(math.Abs(xu-b), p)
-		dCm += pow(math.Abs(xm-a), p) - pow(math.Abs(xm-b), p)
+		dCp += goot.PowAbs(math.Abs(xu-a), p) - goot.PowAbs(math.Abs(xu-b), p)
+		dCm += goot.PowAbs(math.Abs(xm-a), p) - goot.PowAbs(math.Abs(xm-b), p)
 	}
 	return dCp, dCm
 }
@@ -276,7 +276,7 @@ func (cs *circleSearch) cost(theta float64) float64 {
 		}
 		xu := u.x[min(sort.SearchFloat64s(u.cdf, q), n-1)]
 		xv := cs.vv[min(sort.SearchFloat64s(cs.vct, q), m)]
-		partial += (q - prev) * pow(math.Abs(xu-xv), p)
+		partial += (q - prev) * goot.PowAbs(math.Abs(xu-xv), p)
 		prev = q
 		if s%sumBlock == sumBlock-1 {
 			total += partial
