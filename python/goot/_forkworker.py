@@ -111,19 +111,23 @@ def _ship(args: tuple, frame: FrameType | None) -> tuple[tuple, list[np.ndarray]
     index_of: dict[int, int] = {}
     out = []
     for value in args:
-        if type(value) is int and value > 4096:
-            for start, end, arr in regions:
-                if start <= value < end:
-                    key = id(arr)
-                    if key not in index_of:
-                        index_of[key] = len(shipped)
-                        shipped.append(arr)
-                    out.append(_Buffer(index_of[key], value - start))
-                    break
-            else:
-                out.append(value)
-        else:
+        if type(value) is not int or value <= 4096:
             out.append(value)
+            continue
+        # Of the arrays holding this address, the one reaching farthest past
+        # it (a row of M and M itself start at the same place).
+        best = None
+        for start, end, arr in regions:
+            if start <= value < end and (best is None or end > best[1]):
+                best = (start, end, arr)
+        if best is None:
+            out.append(value)
+            continue
+        start, _, arr = best
+        if id(arr) not in index_of:
+            index_of[id(arr)] = len(shipped)
+            shipped.append(arr)
+        out.append(_Buffer(index_of[id(arr)], value - start))
     return tuple(out), shipped
 
 
