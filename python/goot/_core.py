@@ -35,6 +35,7 @@ __all__ = [
     "total",
     "rescale",
     "result_dtype",
+    "history_buffer",
 ]
 
 
@@ -322,3 +323,16 @@ def result_dtype(*candidates: Any) -> np.dtype:
 
 _FLOAT32 = np.dtype(np.float32)
 _FLOAT64 = np.dtype(np.float64)
+
+
+# The longest error history a log keeps (8 MB). POT's users pass huge iteration
+# caps (1e9, 1e12) to mean "until convergence"; the buffer Go writes the
+# history into must not be sized by the cap.
+HISTORY_MAX = 10**6
+
+
+def history_buffer(num_iter: int, every: int = 10) -> np.ndarray:
+    """The buffer for the error history of a solve of at most `num_iter`
+    iterations that records the error every `every` iterations (at most
+    HISTORY_MAX entries are kept)."""
+    return np.empty(min(num_iter // max(every, 1), HISTORY_MAX) + 2)

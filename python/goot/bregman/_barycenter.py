@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core import InputError, address, as_float64, call, result_dtype
+from .._core import InputError, address, as_float64, call, history_buffer, result_dtype
 from ..lp._barycenter_solvers import fixed_point_barycenter
 from ..lp._network_simplex import _check_iter
 from ._sinkhorn import _INFO_LEN, _NOT_CONVERGED, _OPTIMAL, _info, _reg, sinkhorn
@@ -62,7 +62,7 @@ def _prepare(A, M, weights, numItermax):
 
 
 def _buffers(numItermax):
-    return np.empty(min(numItermax, 10**7) // 10 + 2), np.empty(_INFO_LEN)
+    return history_buffer(numItermax), np.empty(_INFO_LEN)
 
 
 def _print_table(errors, first, period, header_every):

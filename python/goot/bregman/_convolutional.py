@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core import InputError, address, as_float64, call, result_dtype
+from .._core import InputError, address, as_float64, call, history_buffer, result_dtype
 from ..lp._network_simplex import _check_iter
 from ._sinkhorn import _INFO_LEN, _OPTIMAL, _info, _reg
 
@@ -55,7 +55,7 @@ def _solve(A, reg, weights, method, numItermax, stopThr, verbose, log, warn,
     bar = np.empty((w, h))
     U = None if log_domain else np.empty((k, w, h))
     V = None if log_domain else np.empty((k, w, h))
-    errs = np.empty(min(numItermax, 10**7) // 10 + 2)
+    errs = history_buffer(numItermax)
     info = np.empty(_INFO_LEN)
     call(
         "BregmanConvolutionalBarycenter2D", address(A), k, w, h, _reg(reg),

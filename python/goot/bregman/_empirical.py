@@ -12,7 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from .._core import InputError, address, as_float64, call, weights_or_uniform
+from .._core import (
+    InputError,
+    address,
+    as_float64,
+    call,
+    history_buffer,
+    weights_or_uniform,
+)
 from ..lp._network_simplex import _check_iter
 from ..utils import dist, unif
 from ._sinkhorn import (
@@ -71,7 +78,7 @@ def _lazy(X_s, X_t, reg, a, b, metric, numIterMax, stopThr, batchSize, warmstart
     warm = _warm(warmstart, ((n,), (m,)))
     f, g = (np.empty(n), np.empty(m)) if warm is None else warm
     cost, info = np.empty(1), np.empty(_INFO_LEN)
-    errs = np.empty(numIterMax // 10 + 2)
+    errs = history_buffer(numIterMax)
     call(
         "BregmanSinkhornLazy", address(Xs), n, address(Xt), m, d, str(metric), 2.0,
         address(a), address(b), _reg(reg), address(f), address(g), address(cost),

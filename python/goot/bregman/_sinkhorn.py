@@ -19,6 +19,7 @@ from .._core import (
     address,
     as_float64,
     call,
+    history_buffer,
     is_empty,
     result_dtype,
     weights_or_uniform,
@@ -193,7 +194,7 @@ def _knopp(
         u, v = _exp(warm[0]), _exp(warm[1])
     plan = np.empty((n, m)) if want_plan and not multi else None
     costs = np.empty(k)
-    errs, info = np.empty(numItermax // 10 + 2), np.empty(_INFO_LEN)
+    errs, info = history_buffer(numItermax), np.empty(_INFO_LEN)
     call(
         "BregmanSinkhorn", address(a), n, address(b), m, k, address(M),
         _reg(reg), address(u), address(v), address(plan), address(costs),
@@ -271,7 +272,7 @@ def _log_domain(
     f, g = (np.empty(n), np.empty(m)) if warm is None else warm
     plan = np.empty((n, m)) if want_plan else None
     costs = np.empty(1)
-    errs, info = np.empty(numItermax // 10 + 2), np.empty(_INFO_LEN)
+    errs, info = history_buffer(numItermax), np.empty(_INFO_LEN)
     call(
         "BregmanSinkhornLog", address(a), n, address(b), m, address(M), _reg(reg),
         address(f), address(g), address(plan), address(costs), numItermax,
@@ -336,7 +337,7 @@ def _stabilized(
     plan = np.empty((n, m)) if want_plan else None
     costs = np.empty(1)
     period = int(print_period)
-    errs, info = np.empty(numItermax // max(period, 1) + 2), np.empty(_INFO_LEN)
+    errs, info = history_buffer(numItermax, period), np.empty(_INFO_LEN)
     call(
         "BregmanSinkhornStabilized", address(a), n, address(b), m, address(M),
         _reg(reg), address(alpha), address(beta), address(u), address(v),
@@ -381,7 +382,7 @@ def _epsilon_scaling(
     alpha, beta = (np.empty(n), np.empty(m)) if warm is None else warm
     plan = np.empty((n, m))
     period = int(print_period)
-    errs, info = np.empty(numItermax // max(period, 1) + 2), np.empty(_INFO_LEN)
+    errs, info = history_buffer(numItermax, period), np.empty(_INFO_LEN)
     call(
         "BregmanSinkhornEpsilonScaling", address(a), n, address(b), m, address(M),
         _reg(reg), address(alpha), address(beta), address(plan), numItermax,
@@ -449,7 +450,7 @@ def _sns(
     f, g = (np.empty(n), np.empty(m)) if warm is None else warm
     plan = np.empty((n, m)) if want_plan else None
     costs = np.empty(1)
-    errs, info = np.empty(numItermax + 1), np.empty(_INFO_LEN)
+    errs, info = history_buffer(numItermax, 1), np.empty(_INFO_LEN)
     call(
         "BregmanSNS", address(a), n, address(b), m, address(M), _reg(reg),
         address(f), address(g), address(plan), address(costs), numItermax,
