@@ -162,8 +162,9 @@ def test_grandchild_and_a_killed_helper():
         def child():
             first = goot.emd2([], [], M)          # starts this child's helper
             grand = in_child(lambda: goot.emd2([], [], M) == want)
-            _core._remote._proc.kill()            # the helper dies
-            _core._remote._proc.wait()
+            for helper in _core._remote._all:     # the helper dies
+                helper.proc.kill()
+                helper.proc.wait()
             again = goot.emd2([], [], M)          # a new helper is started
             return first == want, grand, again == want
         print(in_child(child))
@@ -171,6 +172,109 @@ def test_grandchild_and_a_killed_helper():
         )
     )
     assert out.strip() == """("(True, ('True', 0), True)", 0)"""
+
+
+def test_forked_child_keeps_the_exception_types():
+    """An argument gopy rejects (an int too big for Go) is an OverflowError in
+    the parent; the child must raise the same type, not a wrapped one."""
+    out = _ok(
+        _run(
+            """
+        C = np.stack([np.eye(2), 2 * np.eye(2)])
+        def bad():
+            try:
+                goot.gaussian.bures_barycenter_fixpoint(C, num_iter=2**70)
+            except OverflowError:
+                return "OverflowError"
+        print(bad(), in_child(bad))
+        """
+        )
+    )
+    assert out.strip() == """OverflowError ("'OverflowError'", 0)"""
+
+
+def test_signal_handler_calling_goot_during_a_call_in_a_forked_child():
+    """A handler that calls goot while the interrupted thread waits for the
+    helper must not deadlock on the helper's lock (adversarial trial)."""
+    out = _ok(
+        _run(
+            """
+        M = np.random.default_rng(4).random((1500, 1500))
+        small = np.ones((3, 3))
+        def work():
+            seen = []
+            signal.signal(signal.SIGUSR1, lambda *_: seen.append(
+                goot.emd2([], [], small)))
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            os.kill(os.getpid(), signal.SIGUSR1)  # a first, quick one
+            import threading
+            t = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGUSR1))
+            t.start()
+            goot.emd2([], [], M, numItermax=10**7)
+            t.join()
+            return seen
+        print(in_child(work))
+        """
+        )
+    )
+    assert out.strip() == "('[1.0, 1.0]', 0)"
+
+
+def test_helper_lives_in_its_own_session_and_dies_with_its_child():
+    out = _ok(
+        _run(
+            """
+        import time
+        from goot import _core
+        M = np.random.default_rng(5).random((2500, 2500))
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            goot.emd2([], [], np.ones((2, 2)))
+            helper = _core._remote._all[0].proc.pid
+            os.write(w, f"{helper} {os.getsid(helper) != os.getsid(0)}\\n".encode())
+            goot.emd2([], [], M, numItermax=10**8)   # long: killed during it
+            os._exit(0)
+        helper, own_session = os.read(r, 100).decode().split()
+        time.sleep(0.3)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                os.kill(int(helper), 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(int(helper), signal.SIGKILL)
+            raise SystemExit("the helper outlived its child")
+        print(own_session)
+        """
+        )
+    )
+    assert out.strip() == "True"
+
+
+def test_forked_child_in_a_directory_with_a_file_named_like_a_module(tmp_path):
+    """The script runs from elsewhere, so the parent does not see the file; the
+    helper must not see it either (`python -c` puts the cwd on sys.path)."""
+    work, scripts = tmp_path / "work", tmp_path / "scripts"
+    work.mkdir()
+    scripts.mkdir()
+    (work / "struct.py").write_text("raise ImportError('shadowed')\n")
+    script = scripts / "run.py"
+    script.write_text(
+        PRELUDE + "print(in_child(lambda: goot.emd2([], [], np.ones((2, 2)))))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=work,
+    )
+    assert _ok(proc).strip() == "('1.0', 0)"
 
 
 @pytest.mark.parametrize("name", MODULES)

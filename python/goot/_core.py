@@ -85,7 +85,7 @@ _FORK_MESSAGE = (
 def _after_fork_in_child() -> None:
     global _remote, _lock
     if _remote is not None:
-        _remote.forget()  # the helper is the parent's
+        _remote.forget()  # the helpers are the parent's
     if _capi is not None:
         _remote = _forkworker.Remote()
     _lock = threading.RLock()
@@ -168,6 +168,8 @@ def call(name: str, *args: Any) -> Any:
         if remote is None:
             return getattr(capi(), name)(*args)
         return remote.call(name, args, sys._getframe(1))
+    except (GootError, GootForkError):
+        raise
     except RuntimeError as err:
         raise _translate(err) from None
     except OSError as err:

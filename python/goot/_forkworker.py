@@ -5,15 +5,22 @@ the extension it inherited hangs at its first garbage collection or goroutine.
 PyTorch's DataLoader forks its workers by default, typically after the parent
 has already used goot, so such a child must still be able to compute.
 
-It does so through a helper: on its first goot call the forked child starts a
-fresh Python process (not a fork, so it loads its own Go runtime) and sends
-each capi call there. A capi call takes buffer *addresses*, which mean nothing
-in another process, so the child finds the array behind every address among
-the NumPy arrays held by its callers (``_core.call`` documents that every array
-whose address is passed is held in a local variable of a caller until the call
-returns), ships those arrays with the call, and copies back the ones the Go
-code wrote. This costs a copy of the arrays each way and one process start per
-forked child; results are the same as in the parent.
+It does so through helpers: a call in such a child takes an idle helper
+process or starts one (a fresh Python, not a fork, so it loads its own Go
+runtime) and runs there. A capi call takes buffer *addresses*, which mean
+nothing in another process, so the child finds the array behind every address
+among the NumPy arrays held by its callers (``_core.call`` documents that every
+array whose address is passed is held in a local variable of a caller until
+the call returns), ships those arrays with the call, and copies back the ones
+the Go code wrote. Helpers run in their own session (a Ctrl-C reaches the
+caller, not them) and exit as soon as their child is gone.
+
+The cost is a copy of the arrays each way and one process start per
+concurrent caller per forked child; results are the same as in the parent.
+
+TODO(goot): ship arrays through shared memory (memfd) instead of pickling
+them through the pipe; at 135 MB a call in a child takes 3-10x its time in
+the parent (adversarial trial, issue 7).
 """
 
 from __future__ import annotations
@@ -131,25 +138,87 @@ def _ship(args: tuple, frame: FrameType | None) -> tuple[tuple, list[np.ndarray]
     return tuple(out), shipped
 
 
-class Remote:
-    """The capi of a forked child: each call runs in a helper process."""
+class _Helper:
+    """One helper process and the two ends of its pipes."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._proc: subprocess.Popen | None = None
+        here = os.path.dirname(os.path.abspath(__file__))
+        root = os.path.dirname(here)
+        # sys.path[0] of `python -c` is the working directory: drop it, so that
+        # a user's file named like a standard module cannot shadow it.
+        code = (
+            "import sys; sys.path[:1] = [] if sys.path[0] == '' else sys.path[:1]; "
+            f"sys.path.insert(0, {root!r}); "
+            f"from goot._forkworker import serve; serve({os.getpid()})"
+        )
+        self.fresh = True
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            close_fds=True,
+            # Its own session: a Ctrl-C at the terminal interrupts the caller,
+            # which decides what to do, not the helper in the middle of a call.
+            start_new_session=True,
+        )
+
+    def exchange(self, request: tuple) -> tuple:
+        _send(self.proc.stdin, request)
+        reply = _receive(self.proc.stdout)
+        self.fresh = False
+        return reply
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        try:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+
+    def forget(self) -> None:
+        """Close this process's copies of the pipes, leaving the helper alone."""
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                os.close(stream.fileno())
+            except (OSError, ValueError):
+                pass
+
+
+class Remote:
+    """The capi of a forked child: each call runs in a helper process.
+
+    Each call takes an idle helper or starts one, so calls from several
+    threads (or from a signal handler that interrupts a call) run at once in
+    several helpers, as they would in-process.
+    """
+
+    def __init__(self) -> None:
+        self._idle: list[_Helper] = []
+        self._all: list[_Helper] = []
+        # Reentrant: a signal handler may call goot while this thread is
+        # inside one of the short sections below.
+        self._lock = threading.RLock()
 
     def call(self, name: str, args: tuple, frame: FrameType | None) -> Any:
         shipped_args, arrays = _ship(args, frame)
-        with self._lock:
-            proc = self._start()
-            try:
-                _send(proc.stdin, (name, shipped_args, arrays))
-                reply = _receive(proc.stdout)
-            except BaseException:
-                # A broken or interrupted exchange leaves the stream out of step:
-                # drop this helper, the next call starts a new one.
-                self.close()
-                raise
+        helper = self._take()
+        try:
+            reply = helper.exchange((name, shipped_args, arrays))
+        except BaseException as err:
+            # A broken or interrupted exchange leaves the pipe out of step.
+            self._drop(helper)
+            if isinstance(err, (EOFError, OSError)):
+                raise self._died(helper, err) from None
+            raise
+        self._give_back(helper)
         kind, value, returned = reply
         for mine, theirs in zip(arrays, returned):
             if theirs is not None:
@@ -158,59 +227,96 @@ class Remote:
             return value
         if kind == "error":
             raise RuntimeError(value)
-        raise RuntimeError(f"EINTERN: goot's helper process failed: {value}")
+        raise _rebuild(value)
 
-    def _start(self) -> subprocess.Popen:
-        if self._proc is not None and self._proc.poll() is None:
-            return self._proc
-        here = os.path.dirname(os.path.abspath(__file__))
-        root = os.path.dirname(here)
-        code = (
-            f"import sys; sys.path.insert(0, {root!r}); "
-            "from goot._forkworker import serve; serve()"
+    def _take(self) -> _Helper:
+        with self._lock:
+            while self._idle:
+                helper = self._idle.pop()
+                if helper.alive():
+                    return helper
+                self._forget_dead(helper)
+        helper = _Helper()
+        with self._lock:
+            self._all.append(helper)
+        return helper
+
+    def _give_back(self, helper: _Helper) -> None:
+        with self._lock:
+            self._idle.append(helper)
+
+    def _drop(self, helper: _Helper) -> None:
+        helper.close()
+        self._forget_dead(helper)
+
+    def _forget_dead(self, helper: _Helper) -> None:
+        with self._lock:
+            if helper in self._all:
+                self._all.remove(helper)
+
+    @staticmethod
+    def _died(helper: _Helper, err: BaseException) -> Exception:
+        from ._core import GootError, GootForkError
+
+        if helper.fresh:
+            return GootForkError(
+                "goot's helper process for this forked process could not start "
+                f"({err}); its error output, if any, is above. Start worker "
+                "processes with the 'spawn' or 'forkserver' method instead."
+            )
+        return GootError(
+            "goot's helper process for this forked process ended during the call "
+            f"(killed? out of memory?): {err}. The next call starts a new one."
         )
-        self._proc = subprocess.Popen(
-            [sys.executable, "-c", code],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            close_fds=True,
-        )
-        return self._proc
 
     def close(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is not None:
-            for stream in (proc.stdin, proc.stdout):
-                try:
-                    stream.close()
-                except OSError:
-                    pass
-            try:
-                proc.kill()
-                proc.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
+        with self._lock:
+            helpers, self._all, self._idle = self._all, [], []
+        for helper in helpers:
+            helper.close()
 
     def forget(self) -> None:
-        """In a process forked from this one: the helper belongs to the parent.
-        Close our copies of its pipes without touching it."""
-        proc, self._proc = self._proc, None
-        self._lock = threading.Lock()
-        if proc is not None:
-            for stream in (proc.stdin, proc.stdout):
-                try:
-                    os.close(stream.fileno())
-                except (OSError, ValueError):
-                    pass
+        """In a process forked from this one: the helpers belong to the parent."""
+        for helper in self._all:
+            helper.forget()
+        self._all, self._idle = [], []
+        self._lock = threading.RLock()
+
+
+def _rebuild(description: tuple) -> Exception:
+    """The exception the helper reported, as the same built-in type when it is
+    one (an OverflowError from gopy's argument conversion stays one)."""
+    import builtins
+
+    from ._core import GootError
+
+    type_name, message = description
+    kind = getattr(builtins, type_name, None)
+    if isinstance(kind, type) and issubclass(kind, Exception):
+        return kind(message)
+    return GootError(f"goot's helper process failed: {type_name}: {message}")
 
 
 # ---------------------------------------------------------------------------
 # The helper's side.
 
 
-def serve() -> None:
-    """Answer calls on stdin/stdout until the forked child closes the pipe."""
+def serve(parent: int) -> None:
+    """Answer calls on stdin/stdout until the forked child closes the pipe or
+    dies (then a call in progress is abandoned at once: nobody wants it)."""
+    import signal
+    import time
+
     from ._core import capi
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
 
     stdin = sys.stdin.buffer
     stdout = sys.stdout.buffer
@@ -234,9 +340,12 @@ def serve() -> None:
         except RuntimeError as err:
             reply = ("error", str(err))
         except Exception as err:  # noqa: BLE001 - reported to the caller
-            reply = ("failed", f"{type(err).__name__}: {err}")
+            reply = ("failed", (type(err).__name__, str(err)))
         changed = [
             None if np.array_equal(arr.view(np.uint8), old.view(np.uint8)) else arr
             for arr, old in zip(arrays, before)
         ]
-        _send(stdout, (*reply, changed))
+        try:
+            _send(stdout, (*reply, changed))
+        except BrokenPipeError:
+            return  # the caller went away
