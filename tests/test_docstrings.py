@@ -21,6 +21,7 @@ MODULES = [
     "goot.lp._barycenter_solvers",
     "goot.sliced",
     "goot.unbalanced._sinkhorn",
+    "goot.unbalanced._barycenter",
 ]
 
 

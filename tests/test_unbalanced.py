@@ -381,3 +381,56 @@ def test_threads_give_the_same_answers():
         t.join()
     for got, want in zip(results, expected):
         np.testing.assert_array_equal(got, want)
+
+
+# ---------------------------------------------------------------------------
+# Barycenters.
+
+
+def histograms(dim, k, seed):
+    rng = np.random.default_rng(seed)
+    A = rng.random((dim, k)) + 0.05
+    x = np.linspace(0, 1, dim)
+    return A, (x[:, None] - x[None, :]) ** 2
+
+
+@pytest.mark.parametrize("method", ["sinkhorn", "sinkhorn_stabilized"])
+@pytest.mark.parametrize("dim, k", [(5, 2), (30, 3), (80, 4)])
+def test_barycenter_matches_pot(method, dim, k):
+    A, M = histograms(dim, k, dim + k)
+    weights = np.random.default_rng(k).random(k)
+    weights /= weights.sum()
+    for reg, reg_m in ((0.05, 1.0), (0.2, 0.3)):
+        (P, wp), (G, wg) = both(
+            "barycenter_unbalanced", A, M, reg, reg_m, method=method,
+            weights=weights, log=True,
+        )  # fmt: skip
+        np.testing.assert_allclose(G[0], P[0], rtol=1e-7, atol=1e-12)
+        assert list(G[1]) == list(P[1])
+        assert G[1]["niter"] == P[1]["niter"]
+        assert len(G[1]["err"]) == len(P[1]["err"])
+        np.testing.assert_allclose(G[1]["logu"], P[1]["logu"], atol=1e-6)
+        np.testing.assert_allclose(G[1]["logv"], P[1]["logv"], atol=1e-6)
+        assert wg == wp
+
+
+def test_barycenter_method_dispatch_matches_pot():
+    A, M = histograms(6, 2, 1)
+    for method in ("sinkhorn_translation_invariant", "sinkhorn_reg_scaling"):
+        (P, wp), (G, wg) = both("barycenter_unbalanced", A, M, 0.1, 1.0, method=method)
+        np.testing.assert_allclose(G, P, rtol=1e-7)
+        assert wg == wp and len(wg) == 1
+    with pytest.raises(ValueError, match="Unknown method 'foo'."):
+        goot.barycenter_unbalanced(A, M, 0.1, 1.0, method="foo")
+    with pytest.raises(ValueError, match="weights"):
+        goot.barycenter_unbalanced(A, M, 0.1, 1.0, weights=[1.0])
+    with pytest.raises(ValueError, match="reg_m"):
+        goot.barycenter_unbalanced(A, M, 0.1, -1.0)
+
+
+def test_barycenter_of_one_histogram_with_large_reg_m_is_close_to_it():
+    """With one histogram and large reg_m, the barycenter is the histogram
+    blurred by the entropy only: its mass tends to the histogram's."""
+    A, M = histograms(20, 1, 3)
+    q = goot.barycenter_unbalanced(A, M, 0.01, 1e3, stopThr=1e-12, numItermax=100000)
+    assert abs(q.sum() - A.sum()) < 1e-2 * A.sum()

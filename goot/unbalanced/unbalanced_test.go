@@ -291,3 +291,87 @@ func TestWarmStart(t *testing.T) {
 		})
 	}
 }
+
+// barycenterA is np.random.default_rng(0).random((6, 3)) + 0.05, the input of
+// the POT 0.9.7 known answer below.
+var barycenterA = []float64{
+	0.6869616873214544, 0.3197867137638703, 0.09097352393619469,
+	0.0665276355285291, 0.8632702392002725, 0.9627555772777218,
+	0.6566357757671799, 0.7794965609839984, 0.5936249914654229,
+	0.9850724237877683, 0.8658535541215322, 0.0527385001701481,
+	0.9074042765875694, 0.08358557530546436, 0.7796554464299441,
+	0.225655620602559, 0.9131789223498866, 0.5914612202490918,
+}
+
+// TestBarycenterKnownAnswer: POT 0.9.7's barycenter_unbalanced_sinkhorn on
+// barycenterA, M_ij = (i - j)²/25, reg = 0.1, reg_m = 1, uniform weights
+// gives this q after 31 iterations (log["niter"] = 30).
+func TestBarycenterKnownAnswer(t *testing.T) {
+	const dim, k = 6, 3
+	M := make([]float64, dim*dim)
+	for i := range dim {
+		for j := range dim {
+			M[i*dim+j] = float64((i-j)*(i-j)) / 25
+		}
+	}
+	w := []float64{1.0 / 3, 1.0 / 3, 1.0 / 3}
+	q, f, g := make([]float64, dim), make([]float64, dim*k), make([]float64, dim*k)
+	res, err := unbalanced.Barycenter(barycenterA, M, w, k, 0.1, 1, q, f, g,
+		unbalanced.Options{Tol: 1e-6})
+	require.NoError(t, err)
+	want := []float64{0.46177654, 0.65968247, 0.73648936, 0.73967513, 0.71756994,
+		0.5639602}
+	testutil.AllClose(t, q, want, 1e-7, 0) // POT's value printed to 8 digits
+	assert.Equal(t, 30, res.Iter)
+}
+
+// TestBarycenterOfCopies: the barycenter of two copies of a histogram is the
+// barycenter of one.
+func TestBarycenterOfCopies(t *testing.T) {
+	const dim = 5
+	M := make([]float64, dim*dim)
+	for i := range dim {
+		for j := range dim {
+			M[i*dim+j] = math.Abs(float64(i-j)) / 4
+		}
+	}
+	one := []float64{0.1, 0.4, 0.2, 0.0, 0.3}
+	two := make([]float64, 2*dim)
+	for i, x := range one {
+		two[2*i], two[2*i+1] = x, x
+	}
+	opt := unbalanced.Options{Tol: 1e-14, MaxIter: 10000}
+	q1, q2 := make([]float64, dim), make([]float64, dim)
+	_, err := unbalanced.Barycenter(one, M, []float64{1}, 1, 0.05, 0.5, q1,
+		make([]float64, dim), make([]float64, dim), opt)
+	require.NoError(t, err)
+	_, err = unbalanced.Barycenter(two, M, []float64{0.5, 0.5}, 2, 0.05, 0.5, q2,
+		make([]float64, 2*dim), make([]float64, 2*dim), opt)
+	require.NoError(t, err)
+	testutil.AllClose(t, q2, q1, 1e-12, 1e-15)
+}
+
+// TestBarycenterStabilizedKnownAnswer: POT 0.9.7's
+// barycenter_unbalanced_stabilized on the input of TestBarycenterKnownAnswer.
+func TestBarycenterStabilizedKnownAnswer(t *testing.T) {
+	const dim, k = 6, 3
+	M := make([]float64, dim*dim)
+	for i := range dim {
+		for j := range dim {
+			M[i*dim+j] = float64((i-j)*(i-j)) / 25
+		}
+	}
+	w := []float64{1.0 / 3, 1.0 / 3, 1.0 / 3}
+	q, f, g := make([]float64, dim), make([]float64, dim*k), make([]float64, dim*k)
+	res, err := unbalanced.BarycenterStabilized(barycenterA, M, w, k, 0.1, 1, q, f, g,
+		unbalanced.Options{Tol: 1e-6})
+	require.NoError(t, err)
+	testutil.AllClose(t, q, stabilizedWant, 1e-7, 0)
+	assert.Equal(t, stabilizedIter, res.Iter)
+}
+
+// POT 0.9.7's answer for TestBarycenterStabilizedKnownAnswer (8 digits).
+var stabilizedWant = []float64{0.46177654, 0.65968247, 0.73648936, 0.73967513,
+	0.71756994, 0.56396020}
+
+const stabilizedIter = 30
