@@ -22,6 +22,7 @@ MODULES = [
     "goot.sliced",
     "goot.unbalanced._sinkhorn",
     "goot.unbalanced._barycenter",
+    "goot.unbalanced._mm",
 ]
 
 

@@ -375,3 +375,44 @@ var stabilizedWant = []float64{0.46177654, 0.65968247, 0.73648936, 0.73967513,
 	0.71756994, 0.56396020}
 
 const stabilizedIter = 30
+
+// TestMMClosedForm: for a = b = (1/2, 1/2), M = [[1, 36], [9, 4]] and
+// reg_m = 5 the off-diagonal mass vanishes and each diagonal entry solves
+// its own 1-D problem: KL: M_ii + 2·5·log(G/½) = 0, G = ½ e^{-M_ii/10};
+// L2: M_ii + 2·5·(G - ½) = 0, G = ½ - M_ii/10.
+func TestMMClosedForm(t *testing.T) {
+	a, b := []float64{.5, .5}, []float64{.5, .5}
+	M := []float64{1, 36, 9, 4}
+	for _, tc := range []struct {
+		name string
+		div  unbalanced.Divergence
+		want []float64
+	}{
+		{"kl", unbalanced.KL, []float64{0.5 * math.Exp(-0.1), 0, 0, 0.5 * math.Exp(-0.4)}},
+		{"l2", unbalanced.L2, []float64{0.4, 0, 0, 0.1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			G := make([]float64, 4)
+			res, err := unbalanced.MM(a, b, M, 0, 5, 5, tc.div, G, nil,
+				unbalanced.Options{Tol: 1e-15})
+			require.NoError(t, err)
+			// The off-diagonal entries decay geometrically: 1e-15 after 1000
+			// iterations of the KL update (POT's own iterate: 5.5e-16).
+			testutil.AllClose(t, G, tc.want, 1e-12, 1e-14)
+			assert.InDelta(t, tc.want[0]+4*tc.want[3], res.Cost, 1e-12)
+		})
+	}
+}
+
+// TestMMLargeRegM: with equal masses and a large reg_m the marginals are
+// those of the balanced problem to 1e-3 (the check of POT's test_mm).
+func TestMMLargeRegM(t *testing.T) {
+	p := balancedProblem(10, 8, 12)
+	G := make([]float64, p.n*p.m)
+	_, err := unbalanced.MM(p.a, p.b, p.M, 0, 1e3, 1e3, unbalanced.KL, G, nil,
+		unbalanced.Options{MaxIter: 5000, Tol: 1e-15})
+	require.NoError(t, err)
+	rows, cols := marginals(G, p.n, p.m)
+	testutil.AllClose(t, rows, p.a, 0, 1e-3)
+	testutil.AllClose(t, cols, p.b, 0, 1e-3)
+}

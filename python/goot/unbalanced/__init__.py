@@ -5,6 +5,7 @@ from ._barycenter import (
     barycenter_unbalanced_sinkhorn,
     barycenter_unbalanced_stabilized,
 )
+from ._mm import mm_unbalanced, mm_unbalanced2
 from ._sinkhorn import (
     sinkhorn_knopp_unbalanced,
     sinkhorn_stabilized_unbalanced,
@@ -13,8 +14,8 @@ from ._sinkhorn import (
     sinkhorn_unbalanced_translation_invariant,
 )
 
-# TODO(goot): mm_unbalanced(2), lbfgsb_unbalanced(2), uot_1d and the sliced
-# variants of POT's ot.unbalanced (issue 7).
+# TODO(goot): lbfgsb_unbalanced(2), uot_1d and the sliced variants of POT's
+# ot.unbalanced (issue 7).
 
 __all__ = [
     "sinkhorn_unbalanced",
@@ -25,4 +26,6 @@ __all__ = [
     "barycenter_unbalanced",
     "barycenter_unbalanced_sinkhorn",
     "barycenter_unbalanced_stabilized",
+    "mm_unbalanced",
+    "mm_unbalanced2",
 ]
