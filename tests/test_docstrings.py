@@ -23,6 +23,7 @@ MODULES = [
     "goot.unbalanced._sinkhorn",
     "goot.unbalanced._barycenter",
     "goot.unbalanced._mm",
+    "goot.unbalanced._lbfgs",
 ]
 
 
