@@ -5,7 +5,10 @@ goot and POT solve the same problem with POT's defaults (stopThr = 1e-6,
 numItermax = 1000, reg_type = "kl"), alternating, ``--runs`` times each; the
 table gives the median (and min) time of each, their ratio, the iteration counts
 (length of log["err"]) and the largest difference between the two plans, which
-must stay below 1e-7 (both follow the same iterates) or the script fails.
+must stay below 1e-7 (both follow the same iterates) or the script fails. The
+one exception is the stabilized method once POT absorbs: POT then resets v and
+leaves the fixed point (goot's reported case B18), so goot's plan is checked
+against POT's plain solver run to 1e-10 instead (to 1e-5) and marked.
 
 Inputs: two 2-D Gaussian clouds (X ~ N(0, I), Y ~ N(1, I/4), seed n), squared
 Euclidean cost divided by its maximum (costs in [0, 1]), uniform a of mass 1
@@ -63,12 +66,21 @@ def compare(n, reg, method, runs):
                            method=method, log=True)  # fmt: skip
         t_goot.append(t)
     diff = float(np.abs(G - P).max())
-    if not diff < PLAN_TOL or len(lg["err"]) != len(lp["err"]):
+    note = ""
+    same = diff < PLAN_TOL and len(lg["err"]) == len(lp["err"])
+    if method == "sinkhorn_stabilized" and not same:
+        # POT's absorption resets v and leaves the fixed point (reported case
+        # B18); goot's keeps the plan: check it against POT's plain solver.
+        K = ot.sinkhorn_unbalanced(a, b, M, reg, 1.0, stopThr=1e-10, numItermax=10**5)
+        diff, note = float(np.abs(G - K).max()), " (vs POT knopp: POT absorbed)"
+        if not diff < 1e-5:
+            raise SystemExit(f"n={n} reg={reg} {method}: {diff:.2e} from knopp")
+    elif not same:
         raise SystemExit(
             f"n={n} reg={reg} {method}: plans differ by {diff:.2e}, iterations "
             f"{len(lg['err'])} vs {len(lp['err'])}"
         )
-    return t_goot, t_pot, len(lg["err"]), diff
+    return t_goot, t_pot, len(lg["err"]), diff, note
 
 
 def small_reg(n, runs):
@@ -104,11 +116,11 @@ def main():
     for n in args.sizes:
         for reg in (0.05, 0.01):
             for method in METHODS:
-                tg, tp, iters, diff = compare(n, reg, method, args.runs)
+                tg, tp, iters, diff, note = compare(n, reg, method, args.runs)
                 mg, mp = statistics.median(tg), statistics.median(tp)
                 print(f"| {n} | {reg} | {method} | {iters} | {1e3 * mg:.1f} "
                       f"({1e3 * min(tg):.1f}) | {1e3 * mp:.1f} ({1e3 * min(tp):.1f}) "
-                      f"| {mg / mp:.2f} | {diff:.1e} |")  # fmt: skip
+                      f"| {mg / mp:.2f} | {diff:.1e}{note} |")  # fmt: skip
         times, pot_fails, iters, residual = small_reg(n, args.runs)
         pot = "POT: numerical errors" if pot_fails else "POT ok"
         print(f"| {n} | 0.001 | sinkhorn | {iters} | "

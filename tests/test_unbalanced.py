@@ -597,3 +597,13 @@ def test_lbfgsb_custom_regulariser_and_bad_input():
         goot.unbalanced.lbfgsb_unbalanced(a, b, M, 0.1, 1.0, reg_div="foo")
     with pytest.raises(ValueError, match="Unknown returnCost"):
         goot.unbalanced.lbfgsb_unbalanced2(a, b, M, 0.1, 1.0, returnCost="foo")
+
+
+def test_b30_single_identical_point(cases):
+    """Reported case B30: a Dirac against itself costs exactly 0 (POT 0.8.2
+    returned array([0.])); goot returns a numpy scalar 0."""
+    v = case_inputs(cases["B30"])
+    for method in METHODS:
+        cost = goot.sinkhorn_unbalanced2(v["a1"], v["b1"], v["M1"], 0.05, 1.0,
+                                         method=method)  # fmt: skip
+        assert np.ndim(cost) == 0 and cost == 0.0

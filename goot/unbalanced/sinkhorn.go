@@ -553,6 +553,13 @@ func relChange(x, prev []float64) float64 {
 
 // output writes the plan P_ij = exp(f_i + L_ij + g_j) (k = 1) and the
 // costs ⟨P, M⟩ per histogram, and for k = 1 POT's total cost.
+//
+// TODO(goot): the set-up and output passes (L, K, the plan and its KL term)
+// pay math.Exp and math.Log per entry, several times numpy's vectorised
+// cost, so problems of a few hundred points are set-up bound and slower
+// than POT (benchmarks/RESULTS.md § Unbalanced); share goot/bregman's fast
+// exp through the root package, and compute the KL term only when asked
+// (issue 7).
 func output(a, b, M, L []float64, p problem, f, g, plan, costs []float64, res *Result) {
 	n, m, k := p.n, p.m, p.k
 	part := make([]float64, p.count*(k+1))
