@@ -454,3 +454,34 @@ func TestPrimalLossGradient(t *testing.T) {
 		unbalanced.PenaltyTV, unbalanced.PenaltyKL)
 	assert.Error(t, err)
 }
+
+// TestSinkhornConcurrentCalls: the per-problem entry point is called from
+// many goroutines at once by batched callers (a minibatch sampler); each
+// call gives the plan of a serial call (run under -race by make test).
+func TestSinkhornConcurrentCalls(t *testing.T) {
+	const count, n, m = 16, 24, 20
+	problems := make([]problem, count)
+	want := make([][]float64, count)
+	opt := unbalanced.Options{Tol: 1e-9}
+	for c := range problems {
+		problems[c] = randomProblem(n, m, uint64(100+c))
+		want[c] = make([]float64, n*m)
+		p := problems[c]
+		_, err := unbalanced.Sinkhorn(want[c], p.a, p.b, p.M, n, m, 0.05, 1, 2, opt)
+		require.NoError(t, err)
+	}
+	got := make([][]float64, count)
+	goot.ParallelFor(count, 1, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			p := problems[c]
+			got[c] = make([]float64, n*m)
+			if _, err := unbalanced.Sinkhorn(got[c], p.a, p.b, p.M, n, m, 0.05, 1, 2,
+				opt); err != nil {
+				panic(err)
+			}
+		}
+	})
+	for c := range got {
+		assert.Equal(t, want[c], got[c], "problem %d", c)
+	}
+}
