@@ -607,3 +607,15 @@ def test_b30_single_identical_point(cases):
         cost = goot.sinkhorn_unbalanced2(v["a1"], v["b1"], v["M1"], 0.05, 1.0,
                                          method=method)  # fmt: skip
         assert np.ndim(cost) == 0 and cost == 0.0
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_zero_iterations_give_the_starting_plan_as_pot(method):
+    a, b, M = problem(6, 5, 27)
+    (P, wp), (G, wg) = both(
+        "sinkhorn_unbalanced", a, b, M, 0.1, 1.0, method=method, numItermax=0,
+        log=True,
+    )  # fmt: skip
+    np.testing.assert_allclose(G[0], P[0], rtol=1e-12)
+    assert G[1]["err"] == [] and P[1]["err"] == []
+    assert wg == wp

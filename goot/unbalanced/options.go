@@ -37,7 +37,9 @@ const (
 // Options controls a solve. The zero value is valid and gives POT's
 // defaults except for Tol (see Tol).
 type Options struct {
-	// MaxIter caps the iterations (POT's numItermax). Default 1000.
+	// MaxIter caps the iterations (POT's numItermax). Default 1000; a
+	// negative value runs none (the plan of the starting point, as POT's
+	// numItermax=0).
 	MaxIter int
 	// Tol stops the solve when the relative change of the scalings falls
 	// below it (POT's stopThr, whose default is 1e-6). 0 runs MaxIter
@@ -57,8 +59,11 @@ type Options struct {
 }
 
 func (o Options) maxIter() int {
-	if o.MaxIter > 0 {
+	switch {
+	case o.MaxIter > 0:
 		return o.MaxIter
+	case o.MaxIter < 0:
+		return 0
 	}
 	return 1000
 }

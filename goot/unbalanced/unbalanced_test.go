@@ -485,3 +485,23 @@ func TestSinkhornConcurrentCalls(t *testing.T) {
 		assert.Equal(t, want[c], got[c], "problem %d", c)
 	}
 }
+
+// TestNoIteration: MaxIter < 0 runs no iteration, so the plan is the kernel
+// a_i b_j exp(-M_ij/reg) of the starting point f = g = 0 (POT's
+// numItermax=0).
+func TestNoIteration(t *testing.T) {
+	p := randomProblem(4, 3, 14)
+	want := make([]float64, 12)
+	for i := range 4 {
+		for j := range 3 {
+			want[i*3+j] = p.a[i] * p.b[j] * math.Exp(-p.M[i*3+j]/0.5)
+		}
+	}
+	for name, method := range methods {
+		t.Run(name, func(t *testing.T) {
+			plan, _, _, res := solve(t, p, method, 0.5, 1, 1, unbalanced.Options{MaxIter: -1})
+			testutil.AllClose(t, plan, want, 1e-14, 0)
+			assert.Empty(t, res.Errors)
+		})
+	}
+}

@@ -135,7 +135,7 @@ def _solve(
     k = b.shape[1] if multi else 1
     reg = _number(reg, "reg")
     reg_a, reg_b = _pair(reg_m)
-    numItermax = _check_iter(numItermax)
+    numItermax = _check_iter(numItermax)  # 0 is passed to Go as -1: no iteration
 
     # The reference measure c: POT uses exp(-M/reg) alone for 2-D b.
     if not isinstance(reg_type, str):
@@ -168,7 +168,7 @@ def _solve(
     call(
         "UnbalancedSinkhorn", method, address(a), n, address(b), m, k, address(M),
         reg, reg_a, reg_b, ref, address(cc), address(f), address(g),
-        address(plan), address(costs), numItermax, _number(stopThr, "stopThr"),
+        address(plan), address(costs), numItermax or -1, _number(stopThr, "stopThr"),
         _number(tau, "tau"), warm, address(errs), numItermax + 2, address(info),
     )  # fmt: skip
     status, _, breakdown, n_err = (int(x) for x in info[:4])
