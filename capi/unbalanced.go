@@ -10,10 +10,11 @@ const unbalancedInfoLen = 6
 // UnbalancedSinkhorn runs unbalanced.Solve: method (unbalanced.Method),
 // a (n), b (m×k), M (n×m), reference ref (unbalanced.Reference) with c
 // (n×m, 0 unless ref is Given), log-scalings f (n×k) and g (m×k), plan
-// (n×m, may be 0) and costs (k, may be 0).
+// (n×m, may be 0) and costs (k, may be 0); totalCost asks for
+// Result.TotalCost.
 func UnbalancedSinkhorn(method int, a uintptr, n int, b uintptr, m, k int, M uintptr,
 	reg, regA, regB float64, ref int, c, f, g, plan, costs uintptr, maxIter int,
-	tol, tau float64, warm bool, errs uintptr, errCap int,
+	tol, tau float64, warm, totalCost bool, errs uintptr, errCap int,
 	info uintptr) (status int, err error) {
 	defer guard(&err)
 	var w views
@@ -26,7 +27,7 @@ func UnbalancedSinkhorn(method int, a uintptr, n int, b uintptr, m, k int, M uin
 		return 0, wrap(w.err)
 	}
 	opt := unbalanced.Options{MaxIter: maxIter, Tol: tol, Tau: tau, Warm: warm,
-		Ref: unbalanced.Reference(ref), C: cv}
+		Ref: unbalanced.Reference(ref), C: cv, NoTotalCost: !totalCost}
 	res, err := unbalanced.Solve(av, bv, Mv, k, reg, regA, regB, unbalanced.Method(method),
 		fv, gv, pv, cs, opt)
 	if err != nil {

@@ -56,6 +56,9 @@ type Options struct {
 	// C is the n×m reference measure when Ref is Given: finite and
 	// non-negative; a zero entry forbids that pair.
 	C []float64
+	// NoTotalCost leaves Result.TotalCost at 0, which saves a log per entry
+	// of the plan when only the plan or the linear cost is wanted.
+	NoTotalCost bool
 }
 
 func (o Options) maxIter() int {

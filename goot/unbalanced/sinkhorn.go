@@ -50,7 +50,7 @@ func Solve(a, b, M []float64, k int, reg, regA, regB float64, method Method,
 	default:
 		return Result{}, goot.Errorf("method", "unknown method %d", method)
 	}
-	output(a, b, M, L, p, f, g, plan, costs, &res)
+	output(a, b, M, L, p, f, g, plan, costs, !opt.NoTotalCost, &res)
 	return res, nil
 }
 
@@ -151,6 +151,11 @@ type logSolver struct {
 	f, g       []float64 // reported log-scalings (fs, gs themselves in Knopp)
 	fPrev      []float64
 	gPrev      []float64
+	u, v       []float64 // exp(f), exp(g): the scalings of POT's stopping rule
+	uPrev      []float64
+	vPrev      []float64
+	expF, expG []float64 // e^F, e^G, to form u = U·e^F without exp
+	logT       float64   // TI's last translation log t (f = fs + log t)
 	sums       []float64 // count×k row products
 	acc        []float64 // count×(m×k) partial column sums
 	T          []float64 // m×k column sums, then log Kᵀu
@@ -180,6 +185,9 @@ func newLogSolver(a, b, L []float64, p problem, ti bool, f, g []float64) *logSol
 		s.f, s.g = append([]float64(nil), f...), append([]float64(nil), g...)
 	}
 	s.fPrev, s.gPrev = make([]float64, n*k), make([]float64, m*k)
+	s.u, s.v = make([]float64, n*k), make([]float64, m*k)
+	s.uPrev, s.vPrev = make([]float64, n*k), make([]float64, m*k)
+	s.expF, s.expG = make([]float64, n), make([]float64, m)
 	s.sums, s.acc = make([]float64, p.count*k), make([]float64, p.count*m*k)
 	s.T, s.dirty = make([]float64, m*k), make([]bool, p.count)
 	s.absorb()
@@ -193,12 +201,25 @@ func (s *logSolver) iterate(opt Options) Result {
 	maxIter := opt.maxIter()
 	res := Result{Status: goot.IterationLimit, Breakdown: -1,
 		Errors: make([]float64, 0, maxIter)}
+	prevOK := s.exactScalings()
 	for it := range maxIter {
 		res.Iter = it + 1
 		copy(s.fPrev, s.f)
 		copy(s.gPrev, s.g)
+		s.u, s.uPrev = s.uPrev, s.u
+		s.v, s.vPrev = s.vPrev, s.v
 		s.step()
-		err := 0.5 * (relChange(s.f, s.fPrev) + relChange(s.g, s.gPrev))
+
+		// POT's error on the scalings themselves when they are representable
+		// (formed from U, V without exp), else on the log-scalings.
+		ok := s.scalings()
+		var err float64
+		if ok && prevOK {
+			err = 0.5 * (linearChange(s.u, s.uPrev) + linearChange(s.v, s.vPrev))
+		} else {
+			err = 0.5 * (relChange(s.f, s.fPrev) + relChange(s.g, s.gPrev))
+		}
+		prevOK = ok
 		res.Errors = append(res.Errors, err)
 		if err < opt.Tol {
 			res.Status = goot.Optimal
@@ -206,6 +227,44 @@ func (s *logSolver) iterate(opt Options) Result {
 		}
 	}
 	return res
+}
+
+// exactScalings sets u = exp(f), v = exp(g) and reports whether they are
+// finite.
+func (s *logSolver) exactScalings() bool {
+	for e, x := range s.f {
+		s.u[e] = math.Exp(x)
+	}
+	for e, x := range s.g {
+		s.v[e] = math.Exp(x)
+	}
+	return finiteScalings(s.u) && finiteScalings(s.v)
+}
+
+// scalings sets u = U·e^F·t and v = V·e^G/t (t = 1 for Knopp), which equal
+// exp(f) and exp(g) to rounding, and reports whether every one is finite.
+func (s *logSolver) scalings() bool {
+	if math.Abs(s.logT) > 700 {
+		return false
+	}
+	t := math.Exp(s.logT)
+	k := s.k
+	for e, x := range s.U {
+		s.u[e] = x * s.expF[e/k] * t
+	}
+	for e, x := range s.V {
+		s.v[e] = x * s.expG[e/k] / t
+	}
+	return finiteScalings(s.u) && finiteScalings(s.v)
+}
+
+func finiteScalings(x []float64) bool {
+	for _, v := range x {
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // step is one iteration: u from K v, then v from Kᵀu (for TI each scaled by
@@ -259,6 +318,7 @@ func (s *logSolver) step() {
 		for e, x := range s.gs {
 			s.g[e] = x - logT
 		}
+		s.logT = logT
 	}
 
 	// 4. Fold the scalings into K when they drift out of range.
@@ -317,12 +377,7 @@ func (s *logSolver) rowPass(c1 float64) {
 // rowProducts sets sum_c = Σ_j K_j V_jc.
 func rowProducts(Ki, V, sum []float64, k int) {
 	if k == 1 {
-		x := 0.0
-		V = V[:len(Ki)]
-		for j, kij := range Ki {
-			x += kij * V[j]
-		}
-		sum[0] = x
+		sum[0] = dot(Ki, V[:len(Ki)])
 		return
 	}
 	clear(sum)
@@ -333,6 +388,25 @@ func rowProducts(Ki, V, sum []float64, k int) {
 			}
 		}
 	}
+}
+
+// dot returns Σ x_j y_j (len(y) ≥ len(x)) with four independent partial
+// sums: one accumulator would make each addition wait for the previous one
+// (measured 1.6× slower at n = 200).
+func dot(x, y []float64) float64 {
+	var s0, s1, s2, s3 float64
+	j := 0
+	for ; j+4 <= len(x); j += 4 {
+		x4, y4 := x[j:j+4:j+4], y[j:j+4:j+4]
+		s0 += x4[0] * y4[0]
+		s1 += x4[1] * y4[1]
+		s2 += x4[2] * y4[2]
+		s3 += x4[3] * y4[3]
+	}
+	for ; j < len(x); j++ {
+		s0 += x[j] * y[j]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // addRow adds K_j·U_c to acc_jc.
@@ -462,6 +536,12 @@ func (s *logSolver) absorb() {
 	k, m := s.k, s.m
 	foldMax(s.F, s.fs, k)
 	foldMax(s.G, s.gs, k)
+	for i, x := range s.F {
+		s.expF[i] = math.Exp(x) // may overflow: scalings then reports false
+	}
+	for j, x := range s.G {
+		s.expG[j] = math.Exp(x)
+	}
 	forBlocks(s.problem, func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			Fi := s.F[i]
@@ -552,15 +632,15 @@ func relChange(x, prev []float64) float64 {
 }
 
 // output writes the plan P_ij = exp(f_i + L_ij + g_j) (k = 1) and the
-// costs ⟨P, M⟩ per histogram, and for k = 1 POT's total cost.
+// costs ⟨P, M⟩ per histogram, and for k = 1 and wantTotal POT's total cost.
 //
 // TODO(goot): the set-up and output passes (L, K, the plan and its KL term)
-// pay math.Exp and math.Log per entry, several times numpy's vectorised
-// cost, so problems of a few hundred points are set-up bound and slower
-// than POT (benchmarks/RESULTS.md § Unbalanced); share goot/bregman's fast
-// exp through the root package, and compute the KL term only when asked
-// (issue 7).
-func output(a, b, M, L []float64, p problem, f, g, plan, costs []float64, res *Result) {
+// pay math.Exp (and for the total cost math.Log) per entry, several times
+// numpy's vectorised cost, so problems of a few hundred points are set-up
+// bound and can be slower than POT (benchmarks/RESULTS.md § Unbalanced);
+// share goot/bregman's fast exp through the root package (issue 7).
+func output(a, b, M, L []float64, p problem, f, g, plan, costs []float64, wantTotal bool,
+	res *Result) {
 	n, m, k := p.n, p.m, p.k
 	part := make([]float64, p.count*(k+1))
 	cols := make([]float64, p.count*m)
@@ -582,7 +662,7 @@ func output(a, b, M, L []float64, p problem, f, g, plan, costs []float64, res *R
 						}
 						row += pij
 						col[j] += pij
-						if pij != 0 {
+						if pij != 0 && wantTotal {
 							sum[1] += pij * math.Log(pij/refAt(a, b, p, i, j)+1e-16)
 						}
 					}
@@ -611,6 +691,9 @@ func output(a, b, M, L []float64, p problem, f, g, plan, costs []float64, res *R
 		for j, x := range cols[t*m : (t+1)*m] {
 			cols[j] += x
 		}
+	}
+	if !wantTotal {
+		return
 	}
 	res.TotalCost = total[0] + p.reg*total[1]
 	if !math.IsInf(p.regA, 1) {

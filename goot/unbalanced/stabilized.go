@@ -152,9 +152,13 @@ func (s *stabSolver) pass() {
 		for i := lo; i < hi; i++ {
 			Ki, ui := s.K[i*m:(i+1)*m], s.u[i*k:(i+1)*k]
 			for c := range k {
-				kv := 0.0
-				for j, x := range Ki {
-					kv += x * s.v[j*k+c]
+				var kv float64
+				if k == 1 {
+					kv = dot(Ki, s.v)
+				} else {
+					for j, x := range Ki {
+						kv += x * s.v[j*k+c]
+					}
 				}
 				ui[c] = math.Pow(s.a[i]/(kv+1e-16), s.fi1) * s.fa[i]
 			}

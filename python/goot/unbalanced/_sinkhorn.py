@@ -109,11 +109,12 @@ class _Outcome:
 
 def _solve(
     method, a, b, M, reg, reg_m, reg_type, c, warmstart, numItermax, stopThr,
-    verbose, tau=1e5, entropy_exact=False,
+    verbose, tau=1e5, entropy_exact=False, want_log=True,
 ):  # fmt: skip
     """Run one method; return an _Outcome. `entropy_exact` is POT's
     ``reg_type == "entropy"`` test (stabilized, translation invariant) as
-    opposed to knopp's case-insensitive one."""
+    opposed to knopp's case-insensitive one; without `want_log` the total cost
+    (a log per entry of the plan) is not computed."""
     dtype = _dtype(M, a, b)
     M = as_float64(M, "M")
     if M.ndim != 2:
@@ -169,7 +170,8 @@ def _solve(
         "UnbalancedSinkhorn", method, address(a), n, address(b), m, k, address(M),
         reg, reg_a, reg_b, ref, address(cc), address(f), address(g),
         address(plan), address(costs), numItermax or -1, _number(stopThr, "stopThr"),
-        _number(tau, "tau"), warm, address(errs), numItermax + 2, address(info),
+        _number(tau, "tau"), warm, bool(want_log), address(errs), numItermax + 2,
+        address(info),
     )  # fmt: skip
     status, _, breakdown, n_err = (int(x) for x in info[:4])
     errors = [float(e) for e in errs[:n_err]]
@@ -460,7 +462,7 @@ def sinkhorn_knopp_unbalanced(
     """
     out = _solve(
         _KNOPP, a, b, M, reg, reg_m, reg_type, c, warmstart, numItermax, stopThr,
-        verbose,
+        verbose, want_log=log,
     )  # fmt: skip
     return out.result(log)
 
@@ -529,7 +531,7 @@ def sinkhorn_stabilized_unbalanced(
     """
     out = _solve(
         _STABILIZED, a, b, M, reg, reg_m, reg_type, c, warmstart, numItermax,
-        stopThr, verbose, tau=tau, entropy_exact=True,
+        stopThr, verbose, tau=tau, entropy_exact=True, want_log=log,
     )  # fmt: skip
     return out.result(log)
 
@@ -582,6 +584,6 @@ def sinkhorn_unbalanced_translation_invariant(
     """
     out = _solve(
         _TRANSLATION_INVARIANT, a, b, M, reg, reg_m, reg_type, c, warmstart,
-        numItermax, stopThr, verbose, entropy_exact=True,
+        numItermax, stopThr, verbose, entropy_exact=True, want_log=log,
     )  # fmt: skip
     return out.result(log)
