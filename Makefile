@@ -61,6 +61,7 @@ bench: build
 	$(PY) benchmarks/bench_sinkhorn.py
 	$(PY) benchmarks/bench_sliced.py
 	$(PY) benchmarks/bench_sns.py
+	$(PY) benchmarks/bench_unbalanced.py
 
 clean:
 	rm -rf _gopy_build build dist python/goot.egg-info python/goot/_gopy

@@ -20,6 +20,10 @@ MODULES = [
     "goot.bregman._convolutional",
     "goot.lp._barycenter_solvers",
     "goot.sliced",
+    "goot.unbalanced._sinkhorn",
+    "goot.unbalanced._barycenter",
+    "goot.unbalanced._mm",
+    "goot.unbalanced._lbfgs",
 ]
 
 
@@ -35,6 +39,7 @@ def test_public_functions_have_examples():
 
     names = ["emd", "emd2", "emd_1d", "emd2_1d", "wasserstein_1d", "dist", "unif"]
     names += ["sinkhorn", "sinkhorn2", "barycenter"]
+    names += ["sinkhorn_unbalanced", "sinkhorn_unbalanced2"]
     names += ["sliced_wasserstein_distance", "max_sliced_wasserstein_distance"]
     names += ["sliced_wasserstein_sphere", "sliced_wasserstein_sphere_unif"]
     for name in names:

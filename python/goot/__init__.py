@@ -5,7 +5,7 @@ return values, log dicts and warnings), so ``import goot as ot`` works for the
 functions goot covers. See the README for what is covered.
 """
 
-from . import bregman, gaussian, gmm, lp, sliced, utils
+from . import bregman, gaussian, gmm, lp, sliced, unbalanced, utils
 from ._core import GootError, GootForkError, InputError
 from .bregman import barycenter, sinkhorn, sinkhorn2
 from .lp import emd, emd2, emd2_1d, emd_1d, wasserstein_1d
@@ -14,6 +14,11 @@ from .sliced import (
     sliced_wasserstein_distance,
     sliced_wasserstein_sphere,
     sliced_wasserstein_sphere_unif,
+)
+from .unbalanced import (
+    barycenter_unbalanced,
+    sinkhorn_unbalanced,
+    sinkhorn_unbalanced2,
 )
 from .utils import dist, unif
 
@@ -25,10 +30,14 @@ __all__ = [
     "gmm",
     "lp",
     "sliced",
+    "unbalanced",
     "utils",
     "sinkhorn",
     "sinkhorn2",
     "barycenter",
+    "sinkhorn_unbalanced",
+    "sinkhorn_unbalanced2",
+    "barycenter_unbalanced",
     "emd",
     "emd2",
     "emd_1d",
