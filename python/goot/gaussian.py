@@ -271,6 +271,10 @@ def bures_wasserstein_distance(
     W : float, or ndarray of shape (n, m), or (n,) when paired
     log : dict, only if ``log``
 
+    With torch tensors, for one pair of Gaussians, the value has its
+    closed-form gradients (in ``Cs``: :math:`(I - A)/(2W)`, ``A`` the Monge map
+    of :func:`bures_wasserstein_mapping`).
+
     Examples
     --------
     >>> import numpy as np, goot
