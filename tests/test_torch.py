@@ -588,3 +588,24 @@ def test_dist_gradients_for_other_metrics_are_refused_clearly():
     with pytest.raises(NotImplementedError, match="cityblock"):
         goot.dist(X, Y, metric="cityblock")
     assert goot.dist(X.detach(), Y.detach(), metric="cityblock").shape == (7, 6)
+
+
+@pytest.mark.filterwarnings("ignore:The use of `x.T`")  # inside POT
+@pytest.mark.parametrize("bias", [True, False])
+def test_empirical_bures_wasserstein_gradients(bias):
+    """Through the weighted mean and covariance to the samples: POT's torch
+    gradients, and gradcheck."""
+    rng = np.random.default_rng(12)
+    xs, xt = t(rng.standard_normal((12, 3)), grad=True), t(rng.standard_normal((9, 3)))
+    xt.requires_grad_()
+    ws = t(rng.random((12, 1)))
+
+    def distance(xs, xt, lib=goot):
+        W = lib.gaussian.empirical_bures_wasserstein_distance(xs, xt, ws=ws, bias=bias)
+        return W.reshape(())
+
+    got = _grads(2.0 * distance(xs, xt), (xs, xt))
+    want = _grads(2.0 * distance(xs, xt, ot), (xs, xt))
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.numpy(), w.numpy(), atol=1e-12)
+    assert torch.autograd.gradcheck(distance, (xs, xt))
