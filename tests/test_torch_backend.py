@@ -80,6 +80,7 @@ def test_from_numpy_leaves_numpy():
 
 def test_check_same_backend():
     B.check_same_backend(np.ones(2), None, [1.0], np.ones(3))
+    B.check_same_backend(torch.ones(2), np.float64(1.0), np.float32(2.0))
     B.check_same_backend(torch.ones(2), None, [1.0], torch.ones(3))
     with pytest.raises(ValueError, match="same type/backend"):
         B.check_same_backend(torch.ones(2), np.ones(2))

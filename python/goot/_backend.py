@@ -125,16 +125,17 @@ def from_numpy(arr: Any, like: Any, dtype: Any = None) -> Any:
 
 
 def check_same_backend(*xs: Any) -> None:
-    """Raise a ValueError when numpy arrays and tensors are mixed (None and
-    Python scalars or lists are ignored, as goot converts them either way)."""
+    """Raise a ValueError when numpy arrays and tensors are mixed (None,
+    Python and numpy scalars and lists are ignored: goot converts them either
+    way, and a numpy scalar ``reg`` next to tensors is common)."""
     torch = _torch()
     if torch is None:
         return
     tensors = [x for x in xs if isinstance(x, torch.Tensor)]
-    arrays = [x for x in xs if isinstance(x, (np.ndarray, np.generic))]
+    arrays = [x for x in xs if isinstance(x, np.ndarray)]
     if tensors and arrays:
         kinds = sorted(
-            {type(x).__module__ + "." + type(x).__name__ for x in xs if x is not None}
+            {type(x).__module__ + "." + type(x).__name__ for x in tensors + arrays}
         )
         raise ValueError(
             "All arrays should be from the same type/backend (all numpy or all "

@@ -19,13 +19,13 @@ instead of ``inf``. Anything else raises a ``ValueError`` naming the argument.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
 from ._backend import tensor_io
 from ._core import InputError, address, as_float64, call
+from ._warnings import user_warning
 
 __all__ = [
     "bures_distance",
@@ -609,11 +609,9 @@ def _barycenter_cov(C, weights, method, num_iter, eps, step_size, log, where):
         address(info),
     )
     if info[2] != 0:
-        warnings.warn(
+        user_warning(
             f"{where} did not converge in {int(info[0])} iterations "
-            f"(last change {info[1]:.3g} > eps = {eps:g}); increase num_iter.",
-            UserWarning,
-            stacklevel=3,
+            f"(last change {info[1]:.3g} > eps = {eps:g}); increase num_iter."
         )
     Cb = Cb.astype(dtype, copy=False)
     if log:

@@ -7,13 +7,13 @@ problem solved by :func:`goot.sinkhorn`; the argument spelling ``numIterMax``
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from .._backend import tensor_io
 from .._core import InputError, address, as_float64, call, weights_or_uniform
+from .._warnings import user_warning
 from ..lp._network_simplex import _check_iter
 from ..utils import cost_gradients, dist, unif
 from ._sinkhorn import (
@@ -94,7 +94,7 @@ def _lazy_outcome(X_s, X_t, reg, a, b, metric, numIterMax, stopThr, batchSize,
             if (10 * (k + 1)) % 100 == 0:
                 print(f"Error in marginal at iteration {10 * (k + 1)} = {err}")
     if status != _OPTIMAL and warn:
-        warnings.warn(_NOT_CONVERGED, UserWarning, stacklevel=3)
+        user_warning(_NOT_CONVERGED)
     log = {"err": errors, "u": f, "v": g, "niter": it}
     log["lazy_plan"] = LazyPlan(Xs, Xt, f, g, metric, _reg(reg))
     return f, g, cost, log
@@ -123,11 +123,10 @@ def _cloud_envelope(X_s, X_t, reg, a, b, regularized, metric, numIterMax,
                     batchSize=None, **kwargs):  # fmt: skip
     """An entropic OT value between two clouds with its envelope gradients."""
     if isLazy:
-        # TODO(goot): envelope gradients of the lazy solve, by blocks (issue 7).
-        raise NotImplementedError(
-            "goot has no gradients for isLazy=True yet: use isLazy=False, or "
-            "call it under torch.no_grad()"
-        )
+        return _lazy_cloud_envelope(
+            X_s, X_t, reg, a, b, regularized, metric, numIterMax, stopThr,
+            verbose, warn, warmstart, batchSize,
+        )  # fmt: skip
     X_s, X_t = as_float64(X_s, "X_s"), as_float64(X_t, "X_t")
     a = as_float64(_weights(a, X_s), "a")
     b = as_float64(_weights(b, X_t), "b")
@@ -140,6 +139,36 @@ def _cloud_envelope(X_s, X_t, reg, a, b, regularized, metric, numIterMax,
     value = _entropic_value(P, M, a, b, _reg(reg)) if regularized else out.loss(False)
     grad_s, grad_t = cost_gradients(metric, X_s, X_t, P, M)
     return _CloudValue(value, out.log, grad_s, grad_t, f, g)
+
+
+def _lazy_cloud_envelope(X_s, X_t, reg, a, b, regularized, metric, numIterMax,
+                         stopThr, verbose, warn, warmstart, batchSize):  # fmt: skip
+    """`_cloud_envelope` with isLazy=True: the plan exp(f_i + g_j - C_ij / reg)
+    is rebuilt by blocks of rows for the point gradients, in O(block) memory."""
+    f, g, cost, log = _lazy_outcome(
+        X_s, X_t, reg, a, b, metric, numIterMax, stopThr, batchSize, verbose, warn,
+        warmstart,
+    )  # fmt: skip
+    reg = _reg(reg)
+    Xs, Xt = as_float64(X_s, "X_s"), as_float64(X_t, "X_t")
+    a = as_float64(_weights(a, Xs), "a")
+    b = as_float64(_weights(b, Xt), "b")
+    value = _lazy_entropic_value(a, b, f, g, reg) if regularized else cost
+    grad_s, grad_t = np.empty_like(Xs), np.zeros_like(Xt)
+    rows = max(1, _BLOCK // Xt.shape[0])
+    for i in range(0, Xs.shape[0], rows):
+        C = dist(Xs[i : i + rows], Xt, metric=metric)
+        P = np.exp(f[i : i + rows, None] + g[None, :] - C / reg)
+        gs, gt = cost_gradients(metric, Xs[i : i + rows], Xt, P, C)
+        grad_s[i : i + rows] = gs
+        grad_t += gt
+    # f, g are log-scalings: the potentials are reg·f and reg·g.
+    return _CloudValue(
+        value, log, grad_s, grad_t, reg * (f - f.mean()), reg * (g - g.mean())
+    )
+
+
+_BLOCK = 1 << 20  # plan entries per block of rows in the lazy gradients
 
 
 def _empirical_sinkhorn2_grad(args: dict, attach: Any) -> Any:
@@ -280,7 +309,8 @@ def empirical_sinkhorn2(
 
     With torch tensors the loss has the envelope gradients of
     :func:`goot.sinkhorn2`, chained to ``X_s`` and ``X_t`` through the
-    ``'sqeuclidean'`` or ``'euclidean'`` cost (not yet with ``isLazy=True``).
+    ``'sqeuclidean'`` or ``'euclidean'`` cost (with ``isLazy=True`` by blocks of
+    rows, in memory independent of the plan's size).
 
     Examples
     --------
@@ -322,15 +352,21 @@ def _regularized_value(X_s, X_t, reg, a, b, metric, numIterMax, stopThr, verbose
             stopThr=stopThr, isLazy=True, verbose=verbose, log=True, warn=warn,
             warmstart=warmstart,
         )  # fmt: skip
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dual = np.sum(np.where(a > 0, a * (f - np.log(a)), 0.0))
-            dual += np.sum(np.where(b > 0, b * (g - np.log(b)), 0.0))
-        value = reg * (dual - b.sum() + a.sum() * b.sum())
+        value = _lazy_entropic_value(a, b, f, g, reg)
         return (value, out) if log else value
     M = dist(X_s, X_t, metric=metric)
     P, out = sinkhorn(a, b, M, reg, **common, **kwargs)
     value = _entropic_value(P, M, a, b, reg)
     return (value, out) if log else value
+
+
+def _lazy_entropic_value(a, b, f, g, reg):
+    """<P, M> + reg·KL(P | a b^T) from the log-scalings of P = exp(f + g - M/reg)
+    (log P / (a b^T) is affine in M, and P's marginals are a and b)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dual = np.sum(np.where(a > 0, a * (f - np.log(a)), 0.0))
+        dual += np.sum(np.where(b > 0, b * (g - np.log(b)), 0.0))
+    return reg * (dual - b.sum() + a.sum() * b.sum())
 
 
 def _entropic_value(P, M, a, b, reg):

@@ -9,7 +9,6 @@ rounding wherever POT's own iteration stays finite.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -24,6 +23,7 @@ from .._core import (
     result_dtype,
     weights_or_uniform,
 )
+from .._warnings import user_warning
 from ..lp._network_simplex import _check_iter
 
 __all__ = [
@@ -150,11 +150,11 @@ def _warn_outcome(status, breakdown, log_domain, warn, text):
         message = text % breakdown
         if log_domain:
             message += _LOG_DOMAIN_NOTE
-        warnings.warn(message, UserWarning, stacklevel=4)
+        user_warning(message)
         if not log_domain:
             return
     if status != _OPTIMAL and warn:
-        warnings.warn(_NOT_CONVERGED, UserWarning, stacklevel=4)
+        user_warning(_NOT_CONVERGED)
 
 
 # ---------------------------------------------------------------------------
@@ -283,7 +283,7 @@ def _log_domain(
     if verbose:
         _print_table(errors, 10, 200)
     if status != _OPTIMAL and warn:
-        warnings.warn(_NOT_CONVERGED, UserWarning, stacklevel=3)
+        user_warning(_NOT_CONVERGED)
     cast = _caster(dtype)
     log = {
         "err": errors,
@@ -392,11 +392,11 @@ def _epsilon_scaling(
     status, it, _, _, errors = _info(info, errs)
     for _ in range(int(info[5])):
         # POT's inner stabilized solves warn each time they hit their cap.
-        warnings.warn(_NOT_CONVERGED, UserWarning, stacklevel=3)
+        user_warning(_NOT_CONVERGED)
     if verbose:
         _print_table(errors, period, period * 10)
     if status != _OPTIMAL and warn:
-        warnings.warn(_NOT_CONVERGED, UserWarning, stacklevel=3)
+        user_warning(_NOT_CONVERGED)
     cast = _caster(dtype)
     log = {"err": errors, "alpha": cast(alpha), "beta": cast(beta)}
     log["warmstart"] = (log["alpha"], log["beta"])
@@ -462,7 +462,7 @@ def _sns(
     if verbose:
         _print_table(errors, 1, 200)
     if status != _OPTIMAL and warn:
-        warnings.warn(_NOT_CONVERGED, UserWarning, stacklevel=3)
+        user_warning(_NOT_CONVERGED)
     cast = _caster(dtype)
     log = {
         "err": errors,

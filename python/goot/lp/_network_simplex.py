@@ -7,7 +7,6 @@ warnings around it.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -25,6 +24,7 @@ from .._core import (
     total,
     weights_or_uniform,
 )
+from .._warnings import user_warning
 
 __all__ = ["emd", "emd2", "center_ot_dual", "estimate_dual_null_weights"]
 
@@ -45,7 +45,7 @@ def check_result(result_code: int) -> str | None:
     """Warn (UserWarning) about a non-optimal result and return the message."""
     message = _RESULT_WARNINGS.get(result_code)
     if message is not None:
-        warnings.warn(message, UserWarning, stacklevel=3)
+        user_warning(message)
     return message
 
 
@@ -61,12 +61,11 @@ def _check_threads(numThreads: Any) -> None:
             'numThreads should either be "max" or a strictly positive integer'
         )
     if numThreads != 1:
-        warnings.warn(
+        user_warning(
             "numThreads is accepted for compatibility with POT and ignored: goot's "
             "network simplex runs on one core per problem (emd2 with several "
             "target histograms solves them in parallel).",
             DeprecationWarning,
-            stacklevel=3,
         )
 
 
@@ -349,11 +348,9 @@ def emd2(
     if b.shape[1] == 0:
         return []
     if processes > 1:
-        warnings.warn(
+        user_warning(
             "processes is deprecated (as in POT) and ignored: goot already solves "
-            "the columns of b in parallel.",
-            UserWarning,
-            stacklevel=2,
+            "the columns of b in parallel."
         )
     if return_matrix:
         columns = [np.ascontiguousarray(b[:, c]) for c in range(b.shape[1])]
