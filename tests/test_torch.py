@@ -620,3 +620,21 @@ def test_empirical_bures_wasserstein_gradients(bias):
     for g, w in zip(got, want):
         np.testing.assert_allclose(g.numpy(), w.numpy(), atol=1e-12)
     assert torch.autograd.gradcheck(distance, (xs, xt))
+
+
+@pytest.mark.parametrize("unbiased", [True, False])
+def test_gaussian_w2_from_samples_gradcheck(unbiased):
+    """Through the sample means and covariances (n > d; and n < d with reg)."""
+    rng = np.random.default_rng(13)
+    X, Y = t(rng.standard_normal((10, 3)), grad=True), t(rng.standard_normal((8, 3)))
+    Y = (1.5 * Y + 1).detach().requires_grad_()
+
+    def w2(X, Y, reg=0.0):
+        return goot.gaussian.gaussian_w2_from_samples(X, Y, unbiased=unbiased, reg=reg)
+
+    assert torch.autograd.gradcheck(w2, (X, Y))
+    Xs, Ys = X[:3].detach().T.contiguous(), Y[:3].detach().T.contiguous()
+    Xs.requires_grad_()
+    assert torch.autograd.gradcheck(lambda X: w2(X, Ys, 0.1), (Xs,))
+    with pytest.raises(NotImplementedError, match="reg > 0"):
+        w2(Xs, Ys)

@@ -1206,7 +1206,41 @@ def generalized_bures_wasserstein_distance(
     return W if bs else W[0, 0]
 
 
-@tensor_io()
+def _samples_w2_grad(args: dict, attach: Any) -> Any:
+    """gaussian_w2_from_samples with its gradients in the samples: W^2 has
+    gradient 2 (m_X - m_Y) in m_X and I - A (A the Monge map of the fits) in
+    Sigma_X, chained through the sample mean and covariance."""
+    value = gaussian_w2_from_samples(**args)
+    X, Y = _samples(args["X"], "X"), _samples(args["Y"], "Y")
+    unbiased, reg = args["unbiased"], float(args["reg"])
+    if min(X.shape[0], Y.shape[0]) <= X.shape[1] and reg == 0:
+        # TODO(goot): gradients of rank-deficient fits (n <= d, reg = 0) (issue 7).
+        raise NotImplementedError(
+            "goot has no gradients for batches of at most d samples with reg=0 "
+            "(singular covariances): pass reg > 0"
+        )
+
+    def fit(Z):
+        centred = Z - Z.mean(0)
+        count = Z.shape[0] - 1 if unbiased else Z.shape[0]
+        return Z.mean(0), centred.T @ centred / count + reg * np.eye(Z.shape[1]), count
+
+    (mx, Cx, kx), (my, Cy, ky) = fit(X), fit(Y)
+    eye = np.eye(X.shape[1])
+
+    def in_samples(Z, m, m_other, C, C_other, count):
+        A = bures_wasserstein_mapping(m, m_other, C, C_other)[0]
+        g_C = eye - 0.5 * (A + A.T)
+        return 2.0 * (m - m_other) / Z.shape[0] + 2.0 * (Z - m) @ g_C / count
+
+    return attach(
+        value,
+        X=in_samples(X, mx, my, Cx, Cy, kx),
+        Y=in_samples(Y, my, mx, Cy, Cx, ky),
+    )
+
+
+@tensor_io(grad=_samples_w2_grad)
 def gaussian_w2_from_samples(
     X: Any, Y: Any, unbiased: bool = True, reg: float = 0.0
 ) -> float:
@@ -1222,6 +1256,10 @@ def gaussian_w2_from_samples(
     it returns the **square** and adds no regularisation by default. When a
     batch has fewer samples than dimensions (and ``reg = 0``) the trace term
     is computed from a ``min(n, m)``-sized matrix [2].
+
+    With torch tensors the value has gradients in ``X`` and ``Y`` through the
+    sample means and covariances (batches of more than ``d`` samples, or
+    ``reg > 0``).
 
     Parameters
     ----------
