@@ -12,7 +12,9 @@ place that knows about ``torch.Tensor``:
 - `set_gradients` attaches gradients computed by goot (duals, plans, sorted
   matchings) to a value, as POT's ``nx.set_gradients``: the backward pass
   returns ``grad_output * g`` for each input, so upstream scaling propagates
-  (the bug of POT #309, fixed in #364).
+  (the bug of POT #309, fixed in #364);
+- `tensor_io` is the decorator every public function of goot wears: tensors in,
+  tensors out, and, through a per-function hook, POT's gradients.
 
 Only CPU tensors are accepted: goot computes on the CPU and this module does not
 move data between devices behind the caller's back.
@@ -249,9 +251,10 @@ def tensor_io(grad: Callable[..., Any] | None = None) -> Callable[[F], F]:
     tuple) is viewed as a numpy array (`to_numpy`, named after its parameter);
     the function runs on those; every array or scalar in its result (also inside
     lists, tuples and log dicts) comes back as a tensor on the device of the
-    first tensor argument. Float arrays keep the dtype goot's numpy code gives
-    them (POT's dtype rules, e.g. float32 in, float32 out); Python floats take
-    the dtype of the first tensor argument.
+    first tensor argument. When every float tensor argument is float32, every
+    float result is float32 (as POT); otherwise float arrays keep the dtype
+    goot's numpy code gives them (POT's rules) and Python floats take the
+    dtype of the first tensor argument.
 
     `grad`, when given, is called instead of the function when some tensor
     argument requires a gradient (and grad mode is on), as
