@@ -571,6 +571,27 @@ def test_bures_wasserstein_gradients_match_pot():
         np.testing.assert_allclose(g.numpy(), w.numpy(), atol=1e-10)
 
 
+@pytest.mark.parametrize("paired", [False, True])
+def test_batched_bures_wasserstein_gradients_match_pot(paired):
+    """All pairs (n, m) or the paired ones (n,): POT's torch gradients."""
+    rng = np.random.default_rng(14)
+    n, m = (2, 2) if paired else (3, 2)
+    base = [
+        rng.standard_normal((n, 2)),
+        rng.standard_normal((m, 2)),
+        np.stack([spd(2, 20 + i) for i in range(n)]),
+        np.stack([spd(2, 30 + i) for i in range(m)]),
+    ]
+    grads = []
+    for lib in (goot, ot):
+        inputs = [t(x, grad=True) for x in base]
+        W = lib.gaussian.bures_wasserstein_distance(*inputs, paired=paired)
+        weights = torch.arange(1.0, W.numel() + 1, dtype=F64).reshape(W.shape)
+        grads.append(_grads((W * weights).sum(), inputs))
+    for g, w in zip(*grads):
+        np.testing.assert_allclose(g.numpy(), w.numpy(), atol=1e-10)
+
+
 def test_bures_wasserstein_gradcheck_on_spd_matrices():
     """Through a symmetric parametrisation C = L Lᵀ + I, so every perturbation
     gradcheck makes stays symmetric positive definite."""

@@ -235,17 +235,44 @@ def _pair_gradients(ms, mt, Cs, Ct, W):
 
 
 def _bures_wasserstein_grad(args: dict, attach: Any) -> Any:
-    """bures_wasserstein_distance with its gradients (one pair of Gaussians)."""
+    """bures_wasserstein_distance with its gradients, for one pair of Gaussians
+    or for batches (all pairs, or the paired ones)."""
     result = bures_wasserstein_distance(**args)
-    ms, mt, Cs, Ct = (as_float64(args[k], k) for k in ("ms", "mt", "Cs", "Ct"))
-    if Cs.ndim == 3 or Ct.ndim == 3 or ms.ndim == 2 or mt.ndim == 2:
-        # TODO(goot): gradients of the batched distances (issue 7).
-        raise NotImplementedError(
-            "goot has gradients for one pair of Gaussians, not batches"
-        )
     value = result[0] if args["log"] else result
-    grads = _pair_gradients(ms, mt, Cs, Ct, float(value))
-    value = attach(value, **dict(zip(("ms", "mt", "Cs", "Ct"), grads)))
+    names = ("ms", "mt", "Cs", "Ct")
+    ms, mt, Cs, Ct = (as_float64(args[k], k) for k in names)
+    if Cs.ndim == 2:
+        grads = _pair_gradients(ms, mt, Cs, Ct, float(value))
+        value = attach(value, **dict(zip(names, grads)))
+        return (value, result[1]) if args["log"] else value
+
+    # Batches: a vector-Jacobian product summing the pair gradients weighted
+    # by grad_output, computed once per backward pass for the four inputs.
+    W = np.asarray(value, dtype=np.float64)
+    pairs = (
+        [((i, i), i) for i in range(W.shape[0])]
+        if W.ndim == 1
+        else [((i, j), (i, j)) for i in range(W.shape[0]) for j in range(W.shape[1])]
+    )
+    memo: dict = {}
+
+    def all_grads(grad_output):
+        key = grad_output.tobytes()
+        if key not in memo:
+            out = [np.zeros_like(x) for x in (ms, mt, Cs, Ct)]
+            for (i, j), at in pairs:
+                if grad_output[at] != 0:
+                    g = _pair_gradients(ms[i], mt[j], Cs[i], Ct[j], float(W[at]))
+                    for acc, index, gk in zip(out, (i, j, i, j), g):
+                        acc[index] += grad_output[at] * gk
+            memo.clear()
+            memo[key] = out
+        return memo[key]
+
+    def vjp(k):
+        return lambda grad_output: all_grads(grad_output)[k]
+
+    value = attach(value, **{name: vjp(k) for k, name in enumerate(names)})
     return (value, result[1]) if args["log"] else value
 
 
@@ -275,9 +302,9 @@ def bures_wasserstein_distance(
     W : float, or ndarray of shape (n, m), or (n,) when paired
     log : dict, only if ``log``
 
-    With torch tensors, for one pair of Gaussians, the value has its
-    closed-form gradients (in ``Cs``: :math:`(I - A)/(2W)`, ``A`` the Monge map
-    of :func:`bures_wasserstein_mapping`).
+    With torch tensors the distances have their closed-form gradients (in
+    ``Cs``: :math:`(I - A)/(2W)`, ``A`` the Monge map of
+    :func:`bures_wasserstein_mapping`), for one pair or for batches.
 
     Examples
     --------
