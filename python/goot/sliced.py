@@ -790,6 +790,8 @@ def _stiefel(projections, d, n_projections, seed):
     return U
 
 
+# TODO(goot): gradients of the spherical, vMF and control-variate sliced
+# distances and of the ascent (tensors in and out only for now) (issue 7).
 @tensor_io()
 def sliced_wasserstein_sphere(
     X_s: Any,

@@ -36,6 +36,8 @@ __all__ = [
 ]
 
 
+# TODO(goot): a LazyPlan of tensors when the clouds are tensors (its blocks
+# are numpy arrays for now) (issue 7).
 class LazyPlan:
     """The entropic plan ``exp(f_i + g_j - C_ij / reg)`` of a lazy solve,
     computed block by block when indexed (``plan[i0:i1, j0:j1]``), never stored

@@ -963,6 +963,8 @@ def sinkhorn_newton_sparse(
 # the number of iterations. sinkhorn2 returns the *linear* part <P, M> (POT's
 # value), whose exact gradient differs from these by O(reg); POT's torch
 # backend, which unrolls the iterations, gives that exact one.
+# TODO(goot): gradients of the plans of sinkhorn and the barycenters (POT's
+# torch backend has them by unrolling) (issue 7).
 # TODO(goot): implicit differentiation of <P, M> itself (one linear solve with
 # the Sinkhorn Jacobian) as an option (issue 7).
 
