@@ -19,12 +19,13 @@ instead of ``inf``. Anything else raises a ``ValueError`` naming the argument.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
+from ._backend import tensor_io
 from ._core import InputError, address, as_float64, call
+from ._warnings import user_warning
 
 __all__ = [
     "bures_distance",
@@ -98,6 +99,7 @@ def _same_dim(**named: np.ndarray) -> int:
     return next(iter(dims.values()))
 
 
+@tensor_io()
 def sqrtm(C: Any, inverse: bool = False):
     r"""Principal square root of PSD matrices, robust to singular input.
 
@@ -158,6 +160,7 @@ def _squared(ms, mt, Cs, Ct, paired: bool) -> np.ndarray:
 # Distances.
 
 
+@tensor_io()
 def bures_distance(Cs: Any, Ct: Any, paired: bool = False, log: bool = False, nx=None):
     r"""Bures distance between centred Gaussians (not squared).
 
@@ -213,6 +216,67 @@ def bures_distance(Cs: Any, Ct: Any, paired: bool = False, log: bool = False, nx
     return W
 
 
+def _pair_gradients(ms, mt, Cs, Ct, W):
+    """Gradients of W = W_2(N(ms, Cs), N(mt, Ct)) in (ms, mt, Cs, Ct).
+
+    W^2 = |ms - mt|^2 + B^2; the gradient of B^2 in Cs is I - A with A the
+    Monge map from N(0, Cs) to N(0, Ct) (symmetric), and likewise in Ct.
+    """
+    scale = 0.0 if W == 0 else 1.0 / W
+    eye = np.eye(Cs.shape[0])
+    A_st = bures_wasserstein_mapping(ms, mt, Cs, Ct)[0]
+    A_ts = bures_wasserstein_mapping(mt, ms, Ct, Cs)[0]
+    return (
+        scale * (ms - mt),
+        scale * (mt - ms),
+        0.5 * scale * (eye - 0.5 * (A_st + A_st.T)),
+        0.5 * scale * (eye - 0.5 * (A_ts + A_ts.T)),
+    )
+
+
+def _bures_wasserstein_grad(args: dict, attach: Any) -> Any:
+    """bures_wasserstein_distance with its gradients, for one pair of Gaussians
+    or for batches (all pairs, or the paired ones)."""
+    result = bures_wasserstein_distance(**args)
+    value = result[0] if args["log"] else result
+    names = ("ms", "mt", "Cs", "Ct")
+    ms, mt, Cs, Ct = (as_float64(args[k], k) for k in names)
+    if Cs.ndim == 2:
+        grads = _pair_gradients(ms, mt, Cs, Ct, float(value))
+        value = attach(value, **dict(zip(names, grads)))
+        return (value, result[1]) if args["log"] else value
+
+    # Batches: a vector-Jacobian product summing the pair gradients weighted
+    # by grad_output, computed once per backward pass for the four inputs.
+    W = np.asarray(value, dtype=np.float64)
+    pairs = (
+        [((i, i), i) for i in range(W.shape[0])]
+        if W.ndim == 1
+        else [((i, j), (i, j)) for i in range(W.shape[0]) for j in range(W.shape[1])]
+    )
+    memo: dict = {}
+
+    def all_grads(grad_output):
+        key = grad_output.tobytes()
+        if key not in memo:
+            out = [np.zeros_like(x) for x in (ms, mt, Cs, Ct)]
+            for (i, j), at in pairs:
+                if grad_output[at] != 0:
+                    g = _pair_gradients(ms[i], mt[j], Cs[i], Ct[j], float(W[at]))
+                    for acc, index, gk in zip(out, (i, j, i, j), g):
+                        acc[index] += grad_output[at] * gk
+            memo.clear()
+            memo[key] = out
+        return memo[key]
+
+    def vjp(k):
+        return lambda grad_output: all_grads(grad_output)[k]
+
+    value = attach(value, **{name: vjp(k) for k, name in enumerate(names)})
+    return (value, result[1]) if args["log"] else value
+
+
+@tensor_io(grad=_bures_wasserstein_grad)
 def bures_wasserstein_distance(
     ms: Any, mt: Any, Cs: Any, Ct: Any, paired: bool = False, log: bool = False
 ):
@@ -237,6 +301,10 @@ def bures_wasserstein_distance(
     -------
     W : float, or ndarray of shape (n, m), or (n,) when paired
     log : dict, only if ``log``
+
+    With torch tensors the distances have their closed-form gradients (in
+    ``Cs``: :math:`(I - A)/(2W)`, ``A`` the Monge map of
+    :func:`bures_wasserstein_mapping`), for one pair or for batches.
 
     Examples
     --------
@@ -274,6 +342,7 @@ def bures_wasserstein_distance(
     return W
 
 
+@tensor_io()
 def bures_wasserstein_mapping(ms: Any, mt: Any, Cs: Any, Ct: Any, log: bool = False):
     r"""Monge map between two Gaussians, :math:`x \mapsto x A + b`.
 
@@ -389,6 +458,7 @@ def _fits(xs, xt, reg, ws, wt, bias):
     return ms, mt, Cs, Ct
 
 
+@tensor_io()
 def empirical_bures_wasserstein_mapping(
     xs: Any,
     xt: Any,
@@ -448,6 +518,36 @@ def empirical_bures_wasserstein_mapping(
     return A, b
 
 
+def _empirical_distance_grad(args: dict, attach: Any) -> Any:
+    """empirical_bures_wasserstein_distance with its gradients in the samples,
+    through the fitted means and covariances (the weights held fixed)."""
+    result = empirical_bures_wasserstein_distance(**args)
+    value = result[0] if args["log"] else result
+    xs, xt, reg, bias = (args[k] for k in ("xs", "xt", "reg", "bias"))
+    ms, mt, Cs, Ct = _fits(xs, xt, reg, args["ws"], args["wt"], bias)
+    g_ms, g_mt, g_Cs, g_Ct = _pair_gradients(ms[0], mt[0], Cs, Ct, float(value))
+
+    # m = sum p_i x_i and C = sum p_i (x_i - m)(x_i - m)^T + reg I, p = w / sum w:
+    # d/dx_i = p_i (dm + 2 dC (x_i - m)) (the path through m in C sums to 0).
+    # Without bias, m = 0 and C = sum p_i x_i x_i^T.
+    def in_samples(x, w, m, g_m, g_C):
+        x = _samples(x, "xs")
+        p = w / w.sum()
+        if not bias:
+            return p * (2.0 * x @ g_C)
+        return p * (g_m + 2.0 * (x - m) @ g_C)
+
+    ws = _weights_column(args["ws"], np.shape(xs)[0], "ws")
+    wt = _weights_column(args["wt"], np.shape(xt)[0], "wt")
+    value = attach(
+        value,
+        xs=in_samples(xs, ws, ms, g_ms, g_Cs),
+        xt=in_samples(xt, wt, mt, g_mt, g_Ct),
+    )
+    return (value, result[1]) if args["log"] else value
+
+
+@tensor_io(grad=_empirical_distance_grad)
 def empirical_bures_wasserstein_distance(
     xs: Any,
     xt: Any,
@@ -481,6 +581,9 @@ def empirical_bures_wasserstein_distance(
     -------
     W : float
     log : dict, only if ``log``
+
+    With torch tensors the distance has gradients in ``xs`` and ``xt``
+    through the fitted means and covariances (the weights held fixed).
 
     Examples
     --------
@@ -533,11 +636,9 @@ def _barycenter_cov(C, weights, method, num_iter, eps, step_size, log, where):
         address(info),
     )
     if info[2] != 0:
-        warnings.warn(
+        user_warning(
             f"{where} did not converge in {int(info[0])} iterations "
-            f"(last change {info[1]:.3g} > eps = {eps:g}); increase num_iter.",
-            UserWarning,
-            stacklevel=3,
+            f"(last change {info[1]:.3g} > eps = {eps:g}); increase num_iter."
         )
     Cb = Cb.astype(dtype, copy=False)
     if log:
@@ -546,6 +647,7 @@ def _barycenter_cov(C, weights, method, num_iter, eps, step_size, log, where):
     return Cb
 
 
+@tensor_io()
 def bures_barycenter_fixpoint(
     C: Any,
     weights: Any = None,
@@ -610,6 +712,7 @@ def bures_barycenter_fixpoint(
     )
 
 
+@tensor_io()
 def bures_barycenter_gradient_descent(
     C: Any,
     weights: Any = None,
@@ -749,6 +852,7 @@ def _sym(A: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(0.5 * (A + np.swapaxes(A, -1, -2)))
 
 
+@tensor_io()
 def bures_wasserstein_barycenter(
     m: Any,
     C: Any,
@@ -840,6 +944,7 @@ def bures_wasserstein_barycenter(
     return mb, out.astype(dtype, copy=False)
 
 
+@tensor_io()
 def empirical_bures_wasserstein_barycenter(
     X: Any,
     reg: float = 1e-6,
@@ -929,6 +1034,7 @@ def _pair_op(name: str, X: Any, Y: Any, names: tuple) -> np.ndarray:
     return out.astype(dtype, copy=False)
 
 
+@tensor_io()
 def bures_wasserstein_log(X: Any, S: Any) -> np.ndarray:
     r"""Riemannian logarithm of the Bures-Wasserstein metric at ``X``.
 
@@ -967,6 +1073,7 @@ def bures_wasserstein_log(X: Any, S: Any) -> np.ndarray:
     return _pair_op("GaussianLog", X, S, ("X", "S"))
 
 
+@tensor_io()
 def bures_wasserstein_exp(X: Any, V: Any) -> np.ndarray:
     r"""Riemannian exponential of the Bures-Wasserstein metric at ``X``.
 
@@ -1002,6 +1109,7 @@ def bures_wasserstein_exp(X: Any, V: Any) -> np.ndarray:
     return _pair_op("GaussianExp", X, V, ("X", "V"))
 
 
+@tensor_io()
 def bures_wasserstein_geodesic(A: Any, B: Any, t: Any) -> np.ndarray:
     r"""Points of the Bures-Wasserstein geodesic from ``A`` to ``B``.
 
@@ -1052,6 +1160,7 @@ def bures_wasserstein_geodesic(A: Any, B: Any, t: Any) -> np.ndarray:
     return out[0] if np.ndim(t) == 0 else out
 
 
+@tensor_io()
 def generalized_bures_wasserstein_distance(
     X: Any, Y: Any, M: Any = None, theta: float = 1.0, paired: bool = False
 ):
@@ -1124,6 +1233,41 @@ def generalized_bures_wasserstein_distance(
     return W if bs else W[0, 0]
 
 
+def _samples_w2_grad(args: dict, attach: Any) -> Any:
+    """gaussian_w2_from_samples with its gradients in the samples: W^2 has
+    gradient 2 (m_X - m_Y) in m_X and I - A (A the Monge map of the fits) in
+    Sigma_X, chained through the sample mean and covariance."""
+    value = gaussian_w2_from_samples(**args)
+    X, Y = _samples(args["X"], "X"), _samples(args["Y"], "Y")
+    unbiased, reg = args["unbiased"], float(args["reg"])
+    if min(X.shape[0], Y.shape[0]) <= X.shape[1] and reg == 0:
+        # TODO(goot): gradients of rank-deficient fits (n <= d, reg = 0) (issue 7).
+        raise NotImplementedError(
+            "goot has no gradients for batches of at most d samples with reg=0 "
+            "(singular covariances): pass reg > 0"
+        )
+
+    def fit(Z):
+        centred = Z - Z.mean(0)
+        count = Z.shape[0] - 1 if unbiased else Z.shape[0]
+        return Z.mean(0), centred.T @ centred / count + reg * np.eye(Z.shape[1]), count
+
+    (mx, Cx, kx), (my, Cy, ky) = fit(X), fit(Y)
+    eye = np.eye(X.shape[1])
+
+    def in_samples(Z, m, m_other, C, C_other, count):
+        A = bures_wasserstein_mapping(m, m_other, C, C_other)[0]
+        g_C = eye - 0.5 * (A + A.T)
+        return 2.0 * (m - m_other) / Z.shape[0] + 2.0 * (Z - m) @ g_C / count
+
+    return attach(
+        value,
+        X=in_samples(X, mx, my, Cx, Cy, kx),
+        Y=in_samples(Y, my, mx, Cy, Cx, ky),
+    )
+
+
+@tensor_io(grad=_samples_w2_grad)
 def gaussian_w2_from_samples(
     X: Any, Y: Any, unbiased: bool = True, reg: float = 0.0
 ) -> float:
@@ -1139,6 +1283,10 @@ def gaussian_w2_from_samples(
     it returns the **square** and adds no regularisation by default. When a
     batch has fewer samples than dimensions (and ``reg = 0``) the trace term
     is computed from a ``min(n, m)``-sized matrix [2].
+
+    With torch tensors the value has gradients in ``X`` and ``Y`` through the
+    sample means and covariances (batches of more than ``d`` samples, or
+    ``reg > 0``).
 
     Parameters
     ----------

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
+from .._backend import tensor_io
 from .._core import InputError, address, as_float64, call, history_buffer, result_dtype
+from .._warnings import user_warning
 from ..lp._barycenter_solvers import fixed_point_barycenter
 from ..lp._network_simplex import _check_iter
 from ._sinkhorn import _INFO_LEN, _NOT_CONVERGED, _OPTIMAL, _info, _reg, sinkhorn
@@ -101,9 +102,9 @@ def _kernel_or_log(export, A, M, reg, weights, numItermax, stopThr, verbose, log
         stopped = status == _OPTIMAL
         _print_table(errors[:-1] if stopped else errors, first, 10, 200)
     if breakdown >= 0 and log_domain:
-        warnings.warn(_LOG_DOMAIN_NOTE % breakdown, UserWarning, stacklevel=4)
+        user_warning(_LOG_DOMAIN_NOTE % breakdown)
     if status != _OPTIMAL and warn:
-        warnings.warn(_NOT_CONVERGED, UserWarning, stacklevel=4)
+        user_warning(_NOT_CONVERGED)
     return _finish(bar, dtype, it, errors, log)
 
 
@@ -111,6 +112,7 @@ def _kernel_or_log(export, A, M, reg, weights, numItermax, stopThr, verbose, log
 # Fixed-support barycenters.
 
 
+@tensor_io()
 def barycenter_sinkhorn(
     A: Any,
     M: Any,
@@ -214,6 +216,7 @@ def _barycenter_sinkhorn_log(
     )  # fmt: skip
 
 
+@tensor_io()
 def barycenter_stabilized(
     A: Any,
     M: Any,
@@ -285,11 +288,9 @@ def barycenter_stabilized(
                 print(f"{'It.':5s}|{'Err':12s}" + "\n" + "-" * 19)
             print(f"{it_e:5d}|{err:8e}|")
     if breakdown >= 0:
-        warnings.warn(
-            f"Numerical errors at iteration {breakdown}", UserWarning, stacklevel=2
-        )
+        user_warning(f"Numerical errors at iteration {breakdown}")
     elif status != _OPTIMAL and warn:
-        warnings.warn(_STABILIZED_NOT_CONVERGED, UserWarning, stacklevel=2)
+        user_warning(_STABILIZED_NOT_CONVERGED)
     cast = (lambda x: x) if dtype == np.float64 else (lambda x: x.astype(dtype))
     return _finish(
         bar, dtype, it, errors, log, {"logu": cast(logu), "logv": cast(logv)}
@@ -311,6 +312,7 @@ def _dispatch(table, method):
     return fn
 
 
+@tensor_io()
 def barycenter(
     A: Any,
     M: Any,
@@ -425,6 +427,7 @@ _DEBIASED_METHODS = {
 }
 
 
+@tensor_io()
 def barycenter_debiased(
     A: Any,
     M: Any,
@@ -483,6 +486,7 @@ def barycenter_debiased(
     )  # fmt: skip
 
 
+@tensor_io()
 def free_support_sinkhorn_barycenter(
     measures_locations: Any,
     measures_weights: Any,

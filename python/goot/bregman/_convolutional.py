@@ -8,12 +8,13 @@ along each axis of every image, in parallel over the images.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
+from .._backend import tensor_io
 from .._core import InputError, address, as_float64, call, history_buffer, result_dtype
+from .._warnings import user_warning
 from ..lp._network_simplex import _check_iter
 from ._sinkhorn import _INFO_LEN, _OPTIMAL, _info, _reg
 
@@ -72,7 +73,7 @@ def _solve(A, reg, weights, method, numItermax, stopThr, verbose, log, warn,
                 print(f"{'It.':5s}|{'Err':12s}" + "\n" + "-" * 19)
             print(f"{ii:5d}|{err:8e}|")
     if status != _OPTIMAL and warn:
-        warnings.warn(_NOT_CONVERGED, UserWarning, stacklevel=3)
+        user_warning(_NOT_CONVERGED)
 
     def cast(x):
         return x if dtype == np.float64 else x.astype(dtype)
@@ -85,6 +86,7 @@ def _solve(A, reg, weights, method, numItermax, stopThr, verbose, log, warn,
     return cast(bar), out
 
 
+@tensor_io()
 def convolutional_barycenter2d(
     A: Any,
     reg: float,
@@ -163,6 +165,7 @@ def convolutional_barycenter2d(
                   False, stabThr)  # fmt: skip
 
 
+@tensor_io()
 def convolutional_barycenter2d_debiased(
     A: Any,
     reg: float,

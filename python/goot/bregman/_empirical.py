@@ -7,11 +7,11 @@ problem solved by :func:`goot.sinkhorn`; the argument spelling ``numIterMax``
 
 from __future__ import annotations
 
-import warnings
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from .._backend import tensor_io
 from .._core import (
     InputError,
     address,
@@ -20,12 +20,14 @@ from .._core import (
     history_buffer,
     weights_or_uniform,
 )
+from .._warnings import user_warning
 from ..lp._network_simplex import _check_iter
-from ..utils import dist, unif
+from ..utils import cost_gradients, dist, unif
 from ._sinkhorn import (
     _INFO_LEN,
     _NOT_CONVERGED,
     _OPTIMAL,
+    _envelope,
     _info,
     _reg,
     _warm,
@@ -41,6 +43,8 @@ __all__ = [
 ]
 
 
+# TODO(goot): a LazyPlan of tensors when the clouds are tensors (its blocks
+# are numpy arrays for now) (issue 7).
 class LazyPlan:
     """The entropic plan ``exp(f_i + g_j - C_ij / reg)`` of a lazy solve,
     computed block by block when indexed (``plan[i0:i1, j0:j1]``), never stored
@@ -99,7 +103,7 @@ def _lazy_outcome(X_s, X_t, reg, a, b, metric, numIterMax, stopThr, batchSize,
             if (10 * (k + 1)) % 100 == 0:
                 print(f"Error in marginal at iteration {10 * (k + 1)} = {err}")
     if status != _OPTIMAL and warn:
-        warnings.warn(_NOT_CONVERGED, UserWarning, stacklevel=3)
+        user_warning(_NOT_CONVERGED)
     log = {"err": errors, "u": f, "v": g, "niter": it}
     log["lazy_plan"] = LazyPlan(Xs, Xt, f, g, metric, _reg(reg))
     return f, g, cost, log
@@ -109,6 +113,120 @@ def _weights(w, X):
     return unif(np.shape(X)[0]) if w is None else w
 
 
+# ---------------------------------------------------------------------------
+# Gradients for PyTorch callers (see goot._backend.tensor_io): the envelope
+# gradients of _sinkhorn._envelope, chained through the cost to the points.
+
+
+class _CloudValue(NamedTuple):
+    value: Any
+    log: dict
+    grad_s: np.ndarray  # in X_s
+    grad_t: np.ndarray  # in X_t
+    f: np.ndarray  # in a
+    g: np.ndarray  # in b
+
+
+def _cloud_envelope(X_s, X_t, reg, a, b, regularized, metric, numIterMax,
+                    stopThr, verbose, warn, warmstart, isLazy=False,
+                    batchSize=None, **kwargs):  # fmt: skip
+    """An entropic OT value between two clouds with its envelope gradients."""
+    if isLazy:
+        return _lazy_cloud_envelope(
+            X_s, X_t, reg, a, b, regularized, metric, numIterMax, stopThr,
+            verbose, warn, warmstart, batchSize,
+        )  # fmt: skip
+    X_s, X_t = as_float64(X_s, "X_s"), as_float64(X_t, "X_t")
+    a = as_float64(_weights(a, X_s), "a")
+    b = as_float64(_weights(b, X_t), "b")
+    M = dist(X_s, X_t, metric=metric)
+    method = kwargs.pop("method", "sinkhorn")
+    out, f, g = _envelope(
+        a, b, M, reg, method, numIterMax, stopThr, verbose, warn, warmstart, **kwargs
+    )  # fmt: skip
+    P = np.asarray(out.plan, dtype=np.float64)
+    value = _entropic_value(P, M, a, b, _reg(reg)) if regularized else out.loss(False)
+    grad_s, grad_t = cost_gradients(metric, X_s, X_t, P, M)
+    return _CloudValue(value, out.log, grad_s, grad_t, f, g)
+
+
+def _lazy_cloud_envelope(X_s, X_t, reg, a, b, regularized, metric, numIterMax,
+                         stopThr, verbose, warn, warmstart, batchSize):  # fmt: skip
+    """`_cloud_envelope` with isLazy=True: the plan exp(f_i + g_j - C_ij / reg)
+    is rebuilt by blocks of rows for the point gradients, in O(block) memory."""
+    f, g, cost, log = _lazy_outcome(
+        X_s, X_t, reg, a, b, metric, numIterMax, stopThr, batchSize, verbose, warn,
+        warmstart,
+    )  # fmt: skip
+    reg = _reg(reg)
+    Xs, Xt = as_float64(X_s, "X_s"), as_float64(X_t, "X_t")
+    a = as_float64(_weights(a, Xs), "a")
+    b = as_float64(_weights(b, Xt), "b")
+    value = _lazy_entropic_value(a, b, f, g, reg) if regularized else cost
+    grad_s, grad_t = np.empty_like(Xs), np.zeros_like(Xt)
+    rows = max(1, _BLOCK // Xt.shape[0])
+    for i in range(0, Xs.shape[0], rows):
+        C = dist(Xs[i : i + rows], Xt, metric=metric)
+        P = np.exp(f[i : i + rows, None] + g[None, :] - C / reg)
+        gs, gt = cost_gradients(metric, Xs[i : i + rows], Xt, P, C)
+        grad_s[i : i + rows] = gs
+        grad_t += gt
+    # f, g are log-scalings: the potentials are reg·f and reg·g.
+    return _CloudValue(
+        value, log, grad_s, grad_t, reg * (f - f.mean()), reg * (g - g.mean())
+    )
+
+
+_BLOCK = 1 << 20  # plan entries per block of rows in the lazy gradients
+
+
+def _empirical_sinkhorn2_grad(args: dict, attach: Any) -> Any:
+    options = {k: v for k, v in args.items() if k not in ("log", "kwargs")}
+    c = _cloud_envelope(regularized=False, **options, **args["kwargs"])
+    value = attach(c.value, X_s=c.grad_s, X_t=c.grad_t, a=c.f, b=c.g)
+    return (value, c.log) if args["log"] else value
+
+
+def _divergence_grad(args: dict, attach: Any) -> Any:
+    X_s, X_t, a, b, log = (args[k] for k in ("X_s", "X_t", "a", "b", "log"))
+    if args["value"] not in ("linear", "regularized"):
+        raise ValueError(
+            f"value must be 'linear' or 'regularized', got {args['value']!r}"
+        )
+    warm = args["warmstart"]
+    starts = (None,) * 3 if warm is None else (warm, (warm[0],) * 2, (warm[1],) * 2)
+    options = {
+        k: args[k]
+        for k in ("reg", "metric", "numIterMax", "stopThr", "verbose", "warn")
+    }
+    options.update(args["kwargs"], regularized=args["value"] == "regularized")
+    ab = _cloud_envelope(X_s, X_t, a=a, b=b, warmstart=starts[0], **options)
+    aa = _cloud_envelope(X_s, X_s, a=a, b=a, warmstart=starts[1], **options)
+    bb = _cloud_envelope(X_t, X_t, a=b, b=b, warmstart=starts[2], **options)
+
+    # S = max(0, W_ab - (W_aa + W_bb) / 2); the self terms see their cloud twice.
+    raw = ab.value - 0.5 * (aa.value + bb.value)
+    live = 1.0 if raw > 0 else 0.0
+    value = attach(
+        np.maximum(0.0, raw),
+        X_s=live * (ab.grad_s - 0.5 * (aa.grad_s + aa.grad_t)),
+        X_t=live * (ab.grad_t - 0.5 * (bb.grad_s + bb.grad_t)),
+        a=live * (ab.f - 0.5 * (aa.f + aa.g)),
+        b=live * (ab.g - 0.5 * (bb.f + bb.g)),
+    )
+    if not log:
+        return value
+    return value, {
+        "sinkhorn_loss_ab": ab.value,
+        "sinkhorn_loss_a": aa.value,
+        "sinkhorn_loss_b": bb.value,
+        "log_sinkhorn_ab": ab.log,
+        "log_sinkhorn_a": aa.log,
+        "log_sinkhorn_b": bb.log,
+    }
+
+
+@tensor_io()
 def empirical_sinkhorn(
     X_s: Any,
     X_t: Any,
@@ -174,6 +292,7 @@ def empirical_sinkhorn(
     )  # fmt: skip
 
 
+@tensor_io(grad=_empirical_sinkhorn2_grad)
 def empirical_sinkhorn2(
     X_s: Any,
     X_t: Any,
@@ -196,6 +315,11 @@ def empirical_sinkhorn2(
 
     See :func:`empirical_sinkhorn` for the arguments; with ``isLazy=True`` the
     loss is summed block by block in Go, in O(ns + nt) memory.
+
+    With torch tensors the loss has the envelope gradients of
+    :func:`goot.sinkhorn2`, chained to ``X_s`` and ``X_t`` through the
+    ``'sqeuclidean'`` or ``'euclidean'`` cost (with ``isLazy=True`` by blocks of
+    rows, in memory independent of the plan's size).
 
     Examples
     --------
@@ -237,21 +361,33 @@ def _regularized_value(X_s, X_t, reg, a, b, metric, numIterMax, stopThr, verbose
             stopThr=stopThr, isLazy=True, verbose=verbose, log=True, warn=warn,
             warmstart=warmstart,
         )  # fmt: skip
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dual = np.sum(np.where(a > 0, a * (f - np.log(a)), 0.0))
-            dual += np.sum(np.where(b > 0, b * (g - np.log(b)), 0.0))
-        value = reg * (dual - b.sum() + a.sum() * b.sum())
+        value = _lazy_entropic_value(a, b, f, g, reg)
         return (value, out) if log else value
     M = dist(X_s, X_t, metric=metric)
     P, out = sinkhorn(a, b, M, reg, **common, **kwargs)
+    value = _entropic_value(P, M, a, b, reg)
+    return (value, out) if log else value
+
+
+def _lazy_entropic_value(a, b, f, g, reg):
+    """<P, M> + reg·KL(P | a b^T) from the log-scalings of P = exp(f + g - M/reg)
+    (log P / (a b^T) is affine in M, and P's marginals are a and b)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dual = np.sum(np.where(a > 0, a * (f - np.log(a)), 0.0))
+        dual += np.sum(np.where(b > 0, b * (g - np.log(b)), 0.0))
+    return reg * (dual - b.sum() + a.sum() * b.sum())
+
+
+def _entropic_value(P, M, a, b, reg):
+    """<P, M> + reg·KL(P | a b^T), the terms where P = 0 counting 0."""
     support = P > 0
     ab = np.outer(a, b)
     with np.errstate(divide="ignore", invalid="ignore"):
         kl = np.sum(P * np.log(P / ab), where=support) - P.sum() + ab.sum()
-    value = np.float64(np.sum(P * M, where=support) + reg * kl)
-    return (value, out) if log else value
+    return np.float64(np.sum(P * M, where=support) + reg * kl)
 
 
+@tensor_io(grad=_divergence_grad)
 def empirical_sinkhorn_divergence(
     X_s: Any,
     X_t: Any,
@@ -296,6 +432,9 @@ def empirical_sinkhorn_divergence(
     The two differ by a term of order ``reg``. Log keys (both modes):
     ``sinkhorn_loss_ab``, ``sinkhorn_loss_a``, ``sinkhorn_loss_b`` (the three
     values W), ``log_sinkhorn_ab``, ``log_sinkhorn_a``, ``log_sinkhorn_b``.
+
+    With torch tensors the divergence has the envelope gradients of its three
+    terms (see :func:`goot.sinkhorn2`), exact with ``value="regularized"``.
 
     Examples
     --------

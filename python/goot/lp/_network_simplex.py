@@ -7,11 +7,11 @@ warnings around it.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
+from .._backend import tensor_io
 from .._core import (
     InputError,
     address,
@@ -24,6 +24,7 @@ from .._core import (
     total,
     weights_or_uniform,
 )
+from .._warnings import user_warning
 
 __all__ = ["emd", "emd2", "center_ot_dual", "estimate_dual_null_weights"]
 
@@ -44,7 +45,7 @@ def check_result(result_code: int) -> str | None:
     """Warn (UserWarning) about a non-optimal result and return the message."""
     message = _RESULT_WARNINGS.get(result_code)
     if message is not None:
-        warnings.warn(message, UserWarning, stacklevel=3)
+        user_warning(message)
     return message
 
 
@@ -60,12 +61,11 @@ def _check_threads(numThreads: Any) -> None:
             'numThreads should either be "max" or a strictly positive integer'
         )
     if numThreads != 1:
-        warnings.warn(
+        user_warning(
             "numThreads is accepted for compatibility with POT and ignored: goot's "
             "network simplex runs on one core per problem (emd2 with several "
             "target histograms solves them in parallel).",
             DeprecationWarning,
-            stacklevel=3,
         )
 
 
@@ -146,6 +146,7 @@ def _check_columns(b: np.ndarray) -> None:
         raise InputError(f"b: {problem} weight {x:g} at row {i}, column {c}")
 
 
+@tensor_io()
 def emd(
     a: Any,
     b: Any,
@@ -236,6 +237,44 @@ def emd(
     return G
 
 
+def _emd2_grad(args: dict, attach: Any) -> Any:
+    """emd2 with POT's gradients (see goot._backend.tensor_io): the plan in M,
+    the dual potentials centred to mean 0 in a and b. With 2-D b, a list of
+    values as emd2 returns, each with the plan and potentials of its column."""
+    a, b, M = args["a"], args["b"], args["M"]
+    want_log = args["log"] or args["return_matrix"]
+    options = {k: v for k, v in args.items() if k not in ("a", "b", "M")}
+    options.update(log=True, return_matrix=True)
+
+    def solve(column: Any, grad_b: Any) -> Any:
+        cost, out = emd2(a, column, M, **options)
+        u, v = (np.asarray(out[key], dtype=np.float64) for key in ("u", "v"))
+        value = attach(cost, a=u - u.mean(), b=grad_b(v - v.mean()), M=out["G"])
+        if not args["return_matrix"]:
+            del out["G"]
+        out["cost"] = value
+        return [value, out] if want_log else value
+
+    if is_empty(b) or np.ndim(b) == 1:
+        return solve(b, lambda dv: dv)
+    # TODO(goot): one batched call returning the k plans, as without gradients
+    # (issue 7).
+    b = np.asarray(b)
+
+    def in_column(c: int) -> Any:
+        def grad_b(dv: np.ndarray) -> np.ndarray:
+            full = np.zeros(b.shape)
+            full[:, c] = dv
+            return full
+
+        return grad_b
+
+    return [
+        solve(np.ascontiguousarray(b[:, c]), in_column(c)) for c in range(b.shape[1])
+    ]
+
+
+@tensor_io(grad=_emd2_grad)
 def emd2(
     a: Any,
     b: Any,
@@ -266,6 +305,10 @@ def emd2(
         and ``b`` has several columns, as in POT).
     return_matrix : bool, optional
         If True, return ``[cost, log]`` with the plan in ``log["G"]``.
+
+    With torch tensors the cost has POT's gradients: the plan in ``M`` and the
+    dual potentials minus their mean in ``a`` and ``b`` (for each column of a
+    2-D ``b``), scaled by the incoming gradient.
 
     Returns
     -------
@@ -305,11 +348,9 @@ def emd2(
     if b.shape[1] == 0:
         return []
     if processes > 1:
-        warnings.warn(
+        user_warning(
             "processes is deprecated (as in POT) and ignored: goot already solves "
-            "the columns of b in parallel.",
-            UserWarning,
-            stacklevel=2,
+            "the columns of b in parallel."
         )
     if return_matrix:
         columns = [np.ascontiguousarray(b[:, c]) for c in range(b.shape[1])]
@@ -375,6 +416,7 @@ def _log(cost, u, v, message, code, dtype):
     return {"cost": cost, "u": u, "v": v, "warning": message, "result_code": code}
 
 
+@tensor_io()
 def center_ot_dual(alpha0, beta0, a=None, b=None):
     r"""Shift dual potentials by a constant so that both sides weigh the same.
 
@@ -397,6 +439,7 @@ def center_ot_dual(alpha0, beta0, a=None, b=None):
     return alpha0 + c, beta0 - c
 
 
+@tensor_io()
 def estimate_dual_null_weights(alpha0, beta0, a, b, M):
     r"""Make the potentials of zero-weight points feasible, then centre them.
 
