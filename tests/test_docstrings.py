@@ -20,6 +20,8 @@ MODULES = [
     "goot.bregman._convolutional",
     "goot.lp._barycenter_solvers",
     "goot.sliced",
+    "goot.minibatch",
+    "goot._monge_gap",
 ]
 
 
@@ -37,6 +39,7 @@ def test_public_functions_have_examples():
     names += ["sinkhorn", "sinkhorn2", "barycenter"]
     names += ["sliced_wasserstein_distance", "max_sliced_wasserstein_distance"]
     names += ["sliced_wasserstein_sphere", "sliced_wasserstein_sphere_unif"]
+    names += ["monge_gap"]
     for name in names:
         doc = getattr(goot, name).__doc__
         assert doc and ">>> " in doc, name
