@@ -1,0 +1,211 @@
+"""PyTorch tensors in and out, with gradients, without importing torch.
+
+goot's solvers read and write float64 numpy buffers. This module is the one
+place that knows about ``torch.Tensor``:
+
+- `is_tensor` recognises a tensor by looking for torch in ``sys.modules``: a
+  caller who holds a tensor has imported torch already, so goot never needs to
+  import it (``import goot`` stays torch-free, and so does any call on numpy);
+- `to_numpy` / `from_numpy` cross between the two, sharing memory where the
+  dtypes allow it (a CPU float64 contiguous tensor is never copied);
+- `check_same_backend` refuses numpy arrays mixed with tensors, as POT does;
+- `set_gradients` attaches gradients computed by goot (duals, plans, sorted
+  matchings) to a value, as POT's ``nx.set_gradients``: the backward pass
+  returns ``grad_output * g`` for each input, so upstream scaling propagates
+  (the bug of POT #309, fixed in #364).
+
+Only CPU tensors are accepted: goot computes on the CPU and this module does not
+move data between devices behind the caller's back.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "is_tensor",
+    "to_numpy",
+    "from_numpy",
+    "check_same_backend",
+    "set_gradients",
+    "first_tensor",
+]
+
+
+def _torch() -> Any:
+    """The torch module if the caller has imported it, else None."""
+    return sys.modules.get("torch")
+
+
+def is_tensor(x: Any) -> bool:
+    """True when `x` is a ``torch.Tensor`` (never imports torch)."""
+    torch = _torch()
+    return torch is not None and isinstance(x, torch.Tensor)
+
+
+def first_tensor(*xs: Any) -> Any:
+    """The first tensor among `xs`, or None when there is none."""
+    torch = _torch()
+    if torch is None:
+        return None
+    for x in xs:
+        if isinstance(x, torch.Tensor):
+            return x
+    return None
+
+
+def to_numpy(x: Any, name: str = "input") -> Any:
+    """A tensor as a numpy array (detached, same dtype); anything else unchanged.
+
+    A CPU tensor shares its memory with the array (no copy, whatever its
+    strides); the array must therefore not be written to. bfloat16, which numpy
+    lacks, becomes float32. A tensor on another device raises a ValueError
+    naming the argument `name`.
+    """
+    if not is_tensor(x):
+        return x
+    if x.device.type != "cpu":
+        raise ValueError(
+            f"{name} is a tensor on device '{x.device}': goot computes on the "
+            f"CPU only; move it with {name}.cpu() (and the result back with "
+            ".to(device))"
+        )
+    if x.layout is not _torch().strided:
+        raise TypeError(f"{name} must be a dense tensor, got layout {x.layout}")
+    t = x.detach()
+    if t.is_neg():
+        t = t.resolve_neg()
+    if t.is_conj():
+        t = t.resolve_conj()
+    if t.dtype is _torch().bfloat16:
+        t = t.float()
+    return t.numpy()
+
+
+def from_numpy(arr: Any, like: Any, dtype: Any = None) -> Any:
+    """`arr` as a tensor on the device of `like` when `like` is a tensor.
+
+    The tensor has dtype `dtype` when given, else the dtype of `like` if that is
+    a floating dtype, else float64. Integer and boolean arrays (indices, masks)
+    keep their own dtype. The memory of `arr` is shared when the dtypes agree
+    and `like` is on the CPU. Python and numpy scalars become 0-d tensors.
+
+    When `like` is not a tensor, `arr` is returned unchanged (numpy stays
+    numpy; scalars stay what goot returns for numpy input).
+    """
+    if not is_tensor(like) or arr is None:
+        return arr
+    torch = _torch()
+    if is_tensor(arr):
+        return arr
+    a = np.asarray(arr)
+    if a.dtype.kind in "biu":
+        target = None
+    elif dtype is not None:
+        target = dtype
+    elif like.dtype.is_floating_point:
+        target = like.dtype
+    else:
+        target = torch.float64
+    # torch.from_numpy shares memory but refuses negative strides and warns on
+    # read-only arrays: copy those two rare cases.
+    if not a.flags.writeable or any(s < 0 for s in a.strides):
+        a = a.copy()
+    t = torch.from_numpy(a)
+    return t.to(device=like.device, dtype=target)
+
+
+def check_same_backend(*xs: Any) -> None:
+    """Raise a ValueError when numpy arrays and tensors are mixed (None and
+    Python scalars or lists are ignored, as goot converts them either way)."""
+    torch = _torch()
+    if torch is None:
+        return
+    tensors = [x for x in xs if isinstance(x, torch.Tensor)]
+    arrays = [x for x in xs if isinstance(x, (np.ndarray, np.generic))]
+    if tensors and arrays:
+        kinds = sorted(
+            {type(x).__module__ + "." + type(x).__name__ for x in xs if x is not None}
+        )
+        raise ValueError(
+            "All arrays should be from the same type/backend (all numpy or all "
+            f"torch.Tensor). Current types are: {', '.join(kinds)}"
+        )
+
+
+def set_gradients(value: Any, inputs: Sequence[Any], grads: Sequence[Any]) -> Any:
+    """`value` as a tensor whose backward pass gives ``grad_output * g`` to each
+    input, as POT's ``nx.set_gradients``.
+
+    Parameters
+    ----------
+    value : float, numpy scalar or array
+        The forward value (a scalar, or e.g. one cost per target histogram).
+    inputs : sequence of tensors (or None)
+        The tensors the value depends on; those that do not require a gradient
+        are skipped, and None entries are ignored.
+    grads : sequence of numpy arrays (or None), one per input
+        The gradient of `value` with respect to each input: of the input's shape
+        when `value` is a scalar, else of shape ``value.shape + input.shape``
+        (a Jacobian, contracted with ``grad_output`` in the backward pass).
+
+    Returns
+    -------
+    torch.Tensor
+        `value` with the dtype and device of the first tensor input, detached
+        from any graph unless some input requires a gradient.
+    """
+    like = first_tensor(*inputs)
+    if like is None:
+        return value
+    torch = _torch()
+    out = from_numpy(np.asarray(value, dtype=np.float64), like)
+    tracked = [
+        (x, g)
+        for x, g in zip(inputs, grads, strict=True)
+        if is_tensor(x) and x.requires_grad and g is not None
+    ]
+    if not tracked or not torch.is_grad_enabled():
+        return out
+    tensors = tuple(x for x, _ in tracked)
+    jacobians = tuple(from_numpy(g, x, dtype=x.dtype) for x, g in tracked)
+    for x, g in zip(tensors, jacobians):
+        if tuple(g.shape) != tuple(out.shape) + tuple(x.shape):
+            raise ValueError(
+                f"set_gradients: gradient of shape {tuple(g.shape)} for an input "
+                f"of shape {tuple(x.shape)} and a value of shape {tuple(out.shape)}"
+            )
+    return _value_function().apply(out, jacobians, *tensors)
+
+
+@functools.cache
+def _value_function() -> Any:
+    """The autograd Function behind `set_gradients` (torch imported by then)."""
+    import torch
+    from torch.autograd.function import once_differentiable
+
+    class GootValue(torch.autograd.Function):
+        """A precomputed value with precomputed gradients (vector-Jacobian
+        product: ``grad_output`` contracted with each Jacobian)."""
+
+        @staticmethod
+        def forward(ctx: Any, value: Any, jacobians: Any, *inputs: Any) -> Any:
+            ctx.jacobians = jacobians
+            return value.clone()
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx: Any, grad_output: Any) -> Any:
+            dims = grad_output.ndim
+            grads = tuple(
+                torch.tensordot(grad_output.to(j.dtype), j, dims=dims)
+                for j in ctx.jacobians
+            )
+            return (None, None, *grads)
+
+    return GootValue
