@@ -22,6 +22,7 @@ MODULES = [
     "goot.sliced",
     "goot.minibatch",
     "goot._monge_gap",
+    "goot.unbalanced._sinkhorn",
 ]
 
 
@@ -37,6 +38,7 @@ def test_public_functions_have_examples():
 
     names = ["emd", "emd2", "emd_1d", "emd2_1d", "wasserstein_1d", "dist", "unif"]
     names += ["sinkhorn", "sinkhorn2", "barycenter"]
+    names += ["sinkhorn_unbalanced", "sinkhorn_unbalanced2"]
     names += ["sliced_wasserstein_distance", "max_sliced_wasserstein_distance"]
     names += ["sliced_wasserstein_sphere", "sliced_wasserstein_sphere_unif"]
     names += ["monge_gap"]

@@ -5,7 +5,7 @@ return values, log dicts and warnings), so ``import goot as ot`` works for the
 functions goot covers. See the README for what is covered.
 """
 
-from . import bregman, gaussian, gmm, lp, minibatch, sliced, utils
+from . import bregman, gaussian, gmm, lp, minibatch, sliced, unbalanced, utils
 from ._core import GootError, GootForkError, InputError
 from ._monge_gap import monge_gap
 from .bregman import barycenter, sinkhorn, sinkhorn2
@@ -16,6 +16,7 @@ from .sliced import (
     sliced_wasserstein_sphere,
     sliced_wasserstein_sphere_unif,
 )
+from .unbalanced import sinkhorn_unbalanced, sinkhorn_unbalanced2
 from .utils import dist, unif
 
 __version__ = "0.1.0"
@@ -27,10 +28,13 @@ __all__ = [
     "lp",
     "minibatch",
     "sliced",
+    "unbalanced",
     "utils",
     "sinkhorn",
     "sinkhorn2",
     "barycenter",
+    "sinkhorn_unbalanced",
+    "sinkhorn_unbalanced2",
     "emd",
     "emd2",
     "emd_1d",

@@ -1,0 +1,43 @@
+package capi
+
+import "github.com/goot-ot/goot/goot/unbalanced"
+
+// Every unbalanced export writes unbalancedInfoLen values into info:
+// [status, iterations, breakdown (-1 if none), errors written, cost,
+// total cost], and the error history into errs (cut at errCap).
+const unbalancedInfoLen = 6
+
+// UnbalancedSinkhorn runs unbalanced.Solve: method (unbalanced.Method),
+// a (n), b (m×k), M (n×m), reference ref (unbalanced.Reference) with c
+// (n×m, 0 unless ref is Given), log-scalings f (n×k) and g (m×k), plan
+// (n×m, may be 0) and costs (k, may be 0).
+func UnbalancedSinkhorn(method int, a uintptr, n int, b uintptr, m, k int, M uintptr,
+	reg, regA, regB float64, ref int, c, f, g, plan, costs uintptr, maxIter int,
+	tol, tau float64, warm bool, errs uintptr, errCap int,
+	info uintptr) (status int, err error) {
+	defer guard(&err)
+	var w views
+	av, bv, Mv := w.get("a", a, n), w.get("b", b, m*k), w.get("M", M, n*m)
+	cv := w.opt("c", c, n*m)
+	fv, gv := w.get("f", f, n*k), w.get("g", g, m*k)
+	pv, cs := w.opt("plan", plan, n*m), w.opt("costs", costs, k)
+	ev, out := w.get("errs", errs, errCap), w.get("info", info, unbalancedInfoLen)
+	if w.err != nil {
+		return 0, wrap(w.err)
+	}
+	opt := unbalanced.Options{MaxIter: maxIter, Tol: tol, Tau: tau, Warm: warm,
+		Ref: unbalanced.Reference(ref), C: cv}
+	res, err := unbalanced.Solve(av, bv, Mv, k, reg, regA, regB, unbalanced.Method(method),
+		fv, gv, pv, cs, opt)
+	if err != nil {
+		return 0, wrap(err)
+	}
+	written := copy(ev, res.Errors)
+	out[0] = float64(res.Status)
+	out[1] = float64(res.Iter)
+	out[2] = float64(res.Breakdown)
+	out[3] = float64(written)
+	out[4] = res.Cost
+	out[5] = res.TotalCost
+	return int(res.Status), nil
+}
