@@ -82,10 +82,18 @@ def test_sinkhorn_couplings_threads_equal_serial():
         )
 
 
-def test_unbalanced_not_built_yet():
-    x0, x1 = clouds(4, 4, 2, seed=6)
-    with pytest.raises(NotImplementedError):
-        mb.coupling(x0, x1, method="unbalanced")
+def test_unbalanced_coupling_equals_pot():
+    """torchcfm's unbalanced plan: POT's KL-relaxed Sinkhorn on the batch."""
+    x0, x1 = clouds(12, 9, 2, seed=6)
+    M = ot.dist(x0, x1)
+    want = ot.unbalanced.sinkhorn_unbalanced(
+        ot.unif(12), ot.unif(9), M, 0.5, 2.0, stopThr=1e-9
+    )
+    got = mb.coupling(x0, x1, method="unbalanced", reg=0.5, reg_m=2.0)
+    np.testing.assert_allclose(got, want, rtol=0, atol=SINKHORN_ATOL)
+    assert abs(got.sum() - 1) > 1e-6  # mass is not conserved
+    batch = mb.couplings(x0[None], x1[None], method="unbalanced", reg=0.5, reg_m=2.0)
+    np.testing.assert_array_equal(batch[0], got)
 
 
 def chi_square_pvalue(counts, probs):

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ._backend import check_same_backend, is_tensor, to_numpy
 from ._core import InputError, as_float64
 
 __all__ = ["monge_gap"]
@@ -13,14 +14,8 @@ __all__ = ["monge_gap"]
 _COSTS = ("sqeuclidean", "euclidean", "cityblock")
 
 
-def _is_tensor(x: Any) -> bool:
-    # TODO(goot): use python/goot/_backend.py once issue7-torch lands (issue 7).
-    return type(x).__module__.split(".")[0] == "torch"
-
-
 def _points(x: Any, name: str) -> np.ndarray:
-    arr = x.detach().cpu().numpy() if _is_tensor(x) else x
-    arr = as_float64(arr, name)
+    arr = as_float64(to_numpy(x, name), name)
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2 or 0 in arr.shape:
@@ -123,6 +118,7 @@ def monge_gap(
             ) from None
         if not 0 < reg < np.inf:
             raise ValueError(f"reg must be positive and finite, got {reg!r}")
+    check_same_backend(x, y)
     px, py = _points(x, "x"), _points(y, "y")
     if px.shape != py.shape:
         raise InputError(
@@ -150,7 +146,7 @@ def monge_gap(
     W = np.diag(u) - P  # D - P: exactly 0 where the plan is the pairing
 
     # The value, against the detached plan.
-    if _is_tensor(x) or _is_tensor(y):
+    if is_tensor(x):
         return _torch_value(x, y, W, cost) + entropy_term
     return float(np.sum(W * C)) + entropy_term
 
@@ -158,13 +154,11 @@ def monge_gap(
 def _torch_value(x: Any, y: Any, W: np.ndarray, cost: str):
     import torch
 
-    ref = x if _is_tensor(x) else y
-    dtype = ref.dtype if ref.is_floating_point() else torch.float64
-    tx = torch.as_tensor(x, dtype=dtype, device=ref.device)
-    ty = torch.as_tensor(y, dtype=dtype, device=ref.device)
+    dtype = x.dtype if x.is_floating_point() else torch.float64
+    tx, ty = x.to(dtype), y.to(dtype)
     if tx.ndim == 1:
         tx, ty = tx[:, None], ty[:, None]
-    w = torch.as_tensor(W, dtype=dtype, device=ref.device)
+    w = torch.as_tensor(W, dtype=dtype, device=x.device)
     if cost == "sqeuclidean":
         # sum_ij W_ij |x_i - y_j|^2, expanded: O(n^2 + n^2 d) without the
         # n×n×d differences. The rows and columns of W sum to ~0.

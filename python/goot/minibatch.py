@@ -55,6 +55,7 @@ from typing import Any
 
 import numpy as np
 
+from ._backend import check_same_backend, from_numpy, is_tensor, to_numpy
 from ._core import InputError, address, as_float64, call
 
 __all__ = [
@@ -74,28 +75,12 @@ _METRICS = ("sqeuclidean", "euclidean", "cityblock")
 
 # ---------------------------------------------------------------------------
 # numpy / torch in and out.
-# TODO(goot): use python/goot/_backend.py once issue7-torch lands (issue 7).
-
-
-def _is_tensor(x: Any) -> bool:
-    return type(x).__module__.split(".")[0] == "torch"
-
-
-def _to_numpy(x: Any) -> Any:
-    if _is_tensor(x):
-        return x.detach().cpu().numpy()
-    return x
 
 
 def _like(arr: np.ndarray, ref: Any) -> Any:
     """`arr` as the type, float dtype and device of `ref`."""
-    if _is_tensor(ref):
-        import torch
-
-        dtype = ref.dtype if ref.is_floating_point() else torch.float64
-        return torch.from_numpy(np.ascontiguousarray(arr)).to(
-            dtype=dtype, device=ref.device
-        )
+    if is_tensor(ref):
+        return from_numpy(arr, ref)
     if isinstance(ref, np.ndarray) and ref.dtype == np.float32:
         return arr.astype(np.float32)
     return arr
@@ -103,17 +88,15 @@ def _like(arr: np.ndarray, ref: Any) -> Any:
 
 def _take(x: Any, index: np.ndarray) -> Any:
     """Rows `index` of x (numpy or tensor), as x's type."""
-    if _is_tensor(x):
-        import torch
-
-        return x[torch.as_tensor(index, device=x.device)]
+    if is_tensor(x):
+        return x[from_numpy(index, x)]
     return np.asarray(x)[index]
 
 
 def _points(x: Any, name: str, batched: bool = False) -> np.ndarray:
     """float64 points of shape (n, d), or (k, n, d) when batched; trailing
     dimensions (images) are flattened as torchcfm flattens them."""
-    arr = as_float64(_to_numpy(x), name)
+    arr = as_float64(to_numpy(x, name), name)
     lead = 2 if batched else 1
     if arr.ndim < lead + 1:
         if arr.ndim == lead:
@@ -130,6 +113,7 @@ def _points(x: Any, name: str, batched: bool = False) -> np.ndarray:
 
 
 def _pair(x0: Any, x1: Any, batched: bool = False):
+    check_same_backend(x0, x1)
     p0, p1 = _points(x0, "x0", batched), _points(x1, "x1", batched)
     if p0.shape[-1] != p1.shape[-1]:
         raise InputError(
@@ -166,7 +150,7 @@ def _weights(w: Any, shape: tuple, name: str) -> np.ndarray | None:
     """None for uniform, else float64 weights of `shape` summing to 1 each."""
     if w is None:
         return None
-    arr = as_float64(_to_numpy(w), name)
+    arr = as_float64(to_numpy(w, name), name)
     if arr.shape != shape:
         raise InputError(f"{name} must have shape {shape}, got {arr.shape}")
     if not np.isfinite(arr).all() or (arr < 0).any():
@@ -246,10 +230,10 @@ def _entropic_one(
         return sinkhorn_log(
             a, b, M, reg, numItermax=numItermax, stopThr=stopThr, warn=False
         )
-    # TODO(goot): call goot.unbalanced.sinkhorn_unbalanced once issue7-uot
-    # lands (issue 7).
-    raise NotImplementedError(
-        "method='unbalanced' needs goot.unbalanced, which is not built yet"
+    from .unbalanced import sinkhorn_unbalanced
+
+    return sinkhorn_unbalanced(
+        a, b, M, reg, reg_m, numItermax=numItermax, stopThr=stopThr
     )
 
 
@@ -561,7 +545,7 @@ def sample_map(
     >>> sorted(zip(i.tolist(), j.tolist()))
     [(0, 1), (1, 0)]
     """
-    P = as_float64(_to_numpy(pi), "pi")
+    P = as_float64(to_numpy(pi, "pi"), "pi")
     if P.ndim != 2 or 0 in P.shape:
         raise InputError(f"pi must be a non-empty 2-D plan, got shape {P.shape}")
     if not np.isfinite(P).all() or (P < 0).any():
@@ -660,7 +644,7 @@ def sample_plan(
     array([[0. , 0.1],
            [1. , 1.1]])
     """
-    pi = _to_numpy(coupling(x0, x1, method=method, **kwargs))
+    pi = to_numpy(coupling(x0, x1, method=method, **kwargs))
     i, j = sample_map(np.asarray(pi, dtype=np.float64), batch_size, replace, rng)
     return _take(x0, i), _take(x1, j)
 
@@ -703,19 +687,17 @@ def sample_plans(
     >>> s0.shape, s1.shape
     ((3, 4, 2), (3, 4, 2))
     """
-    pi = np.asarray(_to_numpy(couplings(x0, x1, method=method, **kwargs)), float)
+    pi = np.asarray(to_numpy(couplings(x0, x1, method=method, **kwargs)), float)
     gen = _rng(rng)
     k = pi.shape[0]
     pairs = [sample_map(pi[c], batch_size, replace, gen) for c in range(k)]
     i = np.stack([p[0] for p in pairs])
     j = np.stack([p[1] for p in pairs])
     batch = np.arange(k)[:, None]
-    if _is_tensor(x0):
-        import torch
-
+    if is_tensor(x0):
         return (
-            x0[torch.as_tensor(batch), torch.as_tensor(i)],
-            x1[torch.as_tensor(batch), torch.as_tensor(j)],
+            x0[from_numpy(batch, x0), from_numpy(i, x0)],
+            x1[from_numpy(batch, x1), from_numpy(j, x1)],
         )
     return np.asarray(x0)[batch, i], np.asarray(x1)[batch, j]
 
@@ -799,7 +781,7 @@ class OTPlanSampler:
 
     def sample_plan(self, x0: Any, x1: Any, replace: bool = True):
         """Paired rows of x0 and x1 drawn from their plan."""
-        pi = np.asarray(_to_numpy(self.get_map(x0, x1)), dtype=np.float64)
+        pi = np.asarray(to_numpy(self.get_map(x0, x1)), dtype=np.float64)
         i, j = self.sample_map(pi, pi.shape[0], replace)
         return _take(x0, i), _take(x1, j)
 
@@ -807,7 +789,7 @@ class OTPlanSampler:
         self, x0: Any, x1: Any, y0: Any = None, y1: Any = None, replace: bool = True
     ):
         """As sample_plan, also returning the labels of the drawn rows."""
-        pi = np.asarray(_to_numpy(self.get_map(x0, x1)), dtype=np.float64)
+        pi = np.asarray(to_numpy(self.get_map(x0, x1)), dtype=np.float64)
         i, j = self.sample_map(pi, pi.shape[0], replace)
         return (
             _take(x0, i),
