@@ -482,6 +482,9 @@ def _plans(
         )
         return _check_plan(pi, warn)
 
+    # TODO(goot): solve entropic minibatches in one Go call (a batched
+    # log-domain Sinkhorn in goot/bregman) instead of one thread per problem
+    # (issue 7).
     if k == 1 or num_threads == 1:
         return np.stack([one(c) for c in range(k)])
     with ThreadPoolExecutor(max_workers=num_threads) as pool:
