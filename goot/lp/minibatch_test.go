@@ -104,6 +104,44 @@ func TestEMDPointsEqualsEMD(t *testing.T) {
 	}
 }
 
+// gramTol bounds the relative difference of optimal costs between Gram-form
+// and difference-form cost matrices: entries differ by ~1e-16·(‖x‖²+‖y‖²),
+// about 1e-14 of the cost for these clouds; 1e-12 leaves a margin.
+const gramTol = 1e-12
+
+// TestEMDPointsHighDimension: from d = 64 the costs are built in the Gram
+// form; plans equal EMD's on goot.Dist's matrices (the optimum is unique for
+// random clouds) and the costs agree to rounding.
+func TestEMDPointsHighDimension(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, d := range []int{63, 64, 100} {
+		k, n, m := 3, 17, 12
+		x0, x1 := minibatchPoints(rng, k, n, m, d)
+		batch := lp.Minibatch{K: k, N: n, M: m}
+		plans := make([]float64, k*n*m)
+		results := make([]lp.Result, k)
+		require.NoError(t, lp.EMDPoints(x0, x1, d, goot.SqEuclidean, 0, batch, plans,
+			lp.Options{}, results))
+		a, b := make([]float64, n), make([]float64, m)
+		for i := range a {
+			a[i] = 1 / float64(n)
+		}
+		for j := range b {
+			b[j] = 1 / float64(m)
+		}
+		for c := range k {
+			M := make([]float64, n*m)
+			require.NoError(t, goot.Dist(x0[c*n*d:(c+1)*n*d], x1[c*m*d:(c+1)*m*d], d,
+				goot.SqEuclidean, 0, M))
+			want := make([]float64, n*m)
+			res, err := lp.EMD(a, b, M, want, nil, nil, lp.Options{})
+			require.NoError(t, err)
+			testutil.AllClose(t, plans[c*n*m:(c+1)*n*m], want, 0, 1e-15)
+			assert.InEpsilon(t, res.Cost, results[c].Cost, gramTol, "d=%d problem %d", d, c)
+		}
+	}
+}
+
 // TestEMDPointsIdentity: matching a cloud to itself (uniform, square) costs
 // 0 and the plan is the identity permutation divided by n.
 func TestEMDPointsIdentity(t *testing.T) {
