@@ -140,3 +140,20 @@ def test_set_gradients_shape_mismatch():
     x = torch.ones(3, dtype=torch.float64, requires_grad=True)
     with pytest.raises(ValueError, match="gradient of shape"):
         B.set_gradients(1.0, (x,), (np.ones(2),))
+
+
+def test_set_gradients_vector_jacobian_product():
+    """A callable gradient receives grad_output and returns the input's grad."""
+    x = torch.ones(3, dtype=torch.float32, requires_grad=True)
+    seen = []
+
+    def vjp(grad_output):
+        seen.append(grad_output)
+        return np.full(3, grad_output.sum())
+
+    value = B.set_gradients(np.array([1.0, 2.0]), (x,), (vjp,))
+    (value * torch.tensor([2.0, 5.0])).sum().backward()
+    assert seen[0].dtype == np.float64
+    np.testing.assert_array_equal(seen[0], [2.0, 5.0])
+    assert x.grad.dtype == torch.float32
+    np.testing.assert_array_equal(x.grad.numpy(), [7.0, 7.0, 7.0])

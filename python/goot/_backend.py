@@ -21,9 +21,10 @@ move data between devices behind the caller's back.
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -34,7 +35,10 @@ __all__ = [
     "check_same_backend",
     "set_gradients",
     "first_tensor",
+    "tensor_io",
 ]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _torch() -> Any:
@@ -153,6 +157,9 @@ def set_gradients(value: Any, inputs: Sequence[Any], grads: Sequence[Any]) -> An
         The gradient of `value` with respect to each input: of the input's shape
         when `value` is a scalar, else of shape ``value.shape + input.shape``
         (a Jacobian, contracted with ``grad_output`` in the backward pass).
+        A callable instead is a vector-Jacobian product: given ``grad_output``
+        as a float64 numpy array it returns the input's gradient (for values
+        whose Jacobian is too large to store, e.g. block-diagonal ones).
 
     Returns
     -------
@@ -173,14 +180,24 @@ def set_gradients(value: Any, inputs: Sequence[Any], grads: Sequence[Any]) -> An
     if not tracked or not torch.is_grad_enabled():
         return out
     tensors = tuple(x for x, _ in tracked)
-    jacobians = tuple(from_numpy(g, x, dtype=x.dtype) for x, g in tracked)
-    for x, g in zip(tensors, jacobians):
-        if tuple(g.shape) != tuple(out.shape) + tuple(x.shape):
-            raise ValueError(
-                f"set_gradients: gradient of shape {tuple(g.shape)} for an input "
-                f"of shape {tuple(x.shape)} and a value of shape {tuple(out.shape)}"
-            )
+    jacobians = tuple(_jacobian(g, x, out.shape) for x, g in tracked)
     return _value_function().apply(out, jacobians, *tensors)
+
+
+def _jacobian(g: Any, x: Any, value_shape: Any) -> Any:
+    """A gradient for `set_gradients`: a tensor like `x`, or a callable that
+    maps grad_output (numpy) to one."""
+    if callable(g):
+        return lambda grad_output: from_numpy(
+            np.asarray(g(grad_output), dtype=np.float64), x, dtype=x.dtype
+        )
+    j = from_numpy(g, x, dtype=x.dtype)
+    if tuple(j.shape) != tuple(value_shape) + tuple(x.shape):
+        raise ValueError(
+            f"set_gradients: gradient of shape {tuple(j.shape)} for an input "
+            f"of shape {tuple(x.shape)} and a value of shape {tuple(value_shape)}"
+        )
+    return j
 
 
 @functools.cache
@@ -203,9 +220,135 @@ def _value_function() -> Any:
         def backward(ctx: Any, grad_output: Any) -> Any:
             dims = grad_output.ndim
             grads = tuple(
-                torch.tensordot(grad_output.to(j.dtype), j, dims=dims)
+                j(grad_output.detach().cpu().double().numpy())
+                if callable(j)
+                else torch.tensordot(grad_output.to(j.dtype), j, dims=dims)
                 for j in ctx.jacobians
             )
             return (None, None, *grads)
 
     return GootValue
+
+
+# ---------------------------------------------------------------------------
+# The decorator that gives every public function tensor input and output.
+
+
+def tensor_io(grad: Callable[..., Any] | None = None) -> Callable[[F], F]:
+    """Let a numpy function of goot take tensors and return tensors.
+
+    Without tensor arguments the function runs unchanged (the only cost is a
+    look into ``sys.modules`` and over the arguments). With tensors: numpy and
+    tensors must not be mixed; each tensor argument (also inside a list or a
+    tuple) is viewed as a numpy array (`to_numpy`, named after its parameter);
+    the function runs on those; every array or scalar in its result (also inside
+    lists, tuples and log dicts) comes back as a tensor on the device of the
+    first tensor argument. Float arrays keep the dtype goot's numpy code gives
+    them (POT's dtype rules, e.g. float32 in, float32 out); Python floats take
+    the dtype of the first tensor argument.
+
+    `grad`, when given, is called instead of the function when some tensor
+    argument requires a gradient (and grad mode is on), as
+    ``grad(args, attach)``: `args` maps parameter names to the numpy arguments
+    (defaults filled in) and ``attach(value, **grads)`` returns `value` as a
+    tensor carrying the gradients ``grads[name]`` for the tensor arguments
+    (see `set_gradients`). It returns the function's result with the
+    differentiable value(s) already attached.
+    """
+
+    def decorate(fn: F) -> F:
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            torch = _torch()
+            if torch is None:
+                return fn(*args, **kwargs)
+            like = _find_tensor(args, kwargs.values(), torch.Tensor)
+            if like is None:
+                return fn(*args, **kwargs)
+            bound = signature.bind(*args, **kwargs)
+            check_same_backend(*_flatten(bound.arguments.values()))
+            originals = dict(bound.arguments)
+            for name, value in originals.items():
+                bound.arguments[name] = _arg_to_numpy(value, name)
+            tracked = [
+                name
+                for name, value in originals.items()
+                if isinstance(value, torch.Tensor) and value.requires_grad
+            ]
+            if grad is None or not tracked or not torch.is_grad_enabled():
+                return _result_to_tensor(fn(*bound.args, **bound.kwargs), like)
+
+            def attach(value: Any, **grads: Any) -> Any:
+                names = list(grads)
+                return set_gradients(
+                    value, [originals.get(n) for n in names], list(grads.values())
+                )
+
+            bound.apply_defaults()
+            return _result_to_tensor(grad(dict(bound.arguments), attach), like)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def _find_tensor(args: Any, more: Any, tensor_type: type) -> Any:
+    for x in (*args, *more):
+        if isinstance(x, tensor_type):
+            return x
+        if isinstance(x, (list, tuple)):
+            for y in x:
+                if isinstance(y, tensor_type):
+                    return y
+    return None
+
+
+def _flatten(values: Any) -> list:
+    flat = []
+    for v in values:
+        if isinstance(v, (list, tuple)):
+            flat.extend(v)
+        elif isinstance(v, dict):
+            flat.extend(v.values())
+        else:
+            flat.append(v)
+    return flat
+
+
+def _arg_to_numpy(value: Any, name: str) -> Any:
+    if isinstance(value, list):
+        return [to_numpy(v, f"{name}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, tuple):
+        return tuple(to_numpy(v, f"{name}[{i}]") for i, v in enumerate(value))
+    if isinstance(value, dict):  # **kwargs
+        return {k: to_numpy(v, k) for k, v in value.items()}
+    return to_numpy(value, name)
+
+
+_TORCH_FLOATS = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64"}
+
+
+def _result_to_tensor(out: Any, like: Any) -> Any:
+    """Arrays and numbers in `out` as tensors like `like` (recursively)."""
+    torch = _torch()
+    if isinstance(out, torch.Tensor) or out is None or isinstance(out, (str, bool)):
+        return out
+    if isinstance(out, np.ndarray | np.generic):
+        if out.dtype.kind == "f":
+            name = _TORCH_FLOATS.get(out.dtype)
+            return from_numpy(out, like, getattr(torch, name) if name else None)
+        if out.dtype.kind in "biu":
+            return from_numpy(out, like)
+        return out
+    if isinstance(out, float):
+        return from_numpy(out, like)
+    if isinstance(out, list):
+        return [_result_to_tensor(x, like) for x in out]
+    if isinstance(out, tuple):
+        converted = tuple(_result_to_tensor(x, like) for x in out)
+        return type(out)(*converted) if hasattr(out, "_fields") else converted
+    if isinstance(out, dict):
+        return {k: _result_to_tensor(v, like) for k, v in out.items()}
+    return out

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ._backend import tensor_io
 from ._core import InputError, address, as_float64, call
 
 __all__ = [
@@ -98,6 +99,7 @@ def _same_dim(**named: np.ndarray) -> int:
     return next(iter(dims.values()))
 
 
+@tensor_io()
 def sqrtm(C: Any, inverse: bool = False):
     r"""Principal square root of PSD matrices, robust to singular input.
 
@@ -158,6 +160,7 @@ def _squared(ms, mt, Cs, Ct, paired: bool) -> np.ndarray:
 # Distances.
 
 
+@tensor_io()
 def bures_distance(Cs: Any, Ct: Any, paired: bool = False, log: bool = False, nx=None):
     r"""Bures distance between centred Gaussians (not squared).
 
@@ -213,6 +216,36 @@ def bures_distance(Cs: Any, Ct: Any, paired: bool = False, log: bool = False, nx
     return W
 
 
+def _bures_wasserstein_grad(args: dict, attach: Any) -> Any:
+    """bures_wasserstein_distance with its gradients (one pair of Gaussians).
+
+    W = sqrt(|ms - mt|^2 + B^2); the gradient of B^2 in Cs is I - A with A the
+    Monge map from N(0, Cs) to N(0, Ct) (symmetric), and likewise in Ct.
+    """
+    result = bures_wasserstein_distance(**args)
+    ms, mt, Cs, Ct = (as_float64(args[k], k) for k in ("ms", "mt", "Cs", "Ct"))
+    if Cs.ndim == 3 or Ct.ndim == 3 or ms.ndim == 2 or mt.ndim == 2:
+        # TODO(goot): gradients of the batched distances (issue 7).
+        raise NotImplementedError(
+            "goot has gradients for one pair of Gaussians, not batches"
+        )
+    value = result[0] if args["log"] else result
+    W = float(value)
+    scale = 0.0 if W == 0 else 1.0 / W
+    eye = np.eye(Cs.shape[0])
+    A_st = bures_wasserstein_mapping(ms, mt, Cs, Ct)[0]
+    A_ts = bures_wasserstein_mapping(mt, ms, Ct, Cs)[0]
+    value = attach(
+        value,
+        ms=scale * (ms - mt),
+        mt=scale * (mt - ms),
+        Cs=0.5 * scale * (eye - 0.5 * (A_st + A_st.T)),
+        Ct=0.5 * scale * (eye - 0.5 * (A_ts + A_ts.T)),
+    )
+    return (value, result[1]) if args["log"] else value
+
+
+@tensor_io(grad=_bures_wasserstein_grad)
 def bures_wasserstein_distance(
     ms: Any, mt: Any, Cs: Any, Ct: Any, paired: bool = False, log: bool = False
 ):
@@ -274,6 +307,7 @@ def bures_wasserstein_distance(
     return W
 
 
+@tensor_io()
 def bures_wasserstein_mapping(ms: Any, mt: Any, Cs: Any, Ct: Any, log: bool = False):
     r"""Monge map between two Gaussians, :math:`x \mapsto x A + b`.
 
@@ -389,6 +423,7 @@ def _fits(xs, xt, reg, ws, wt, bias):
     return ms, mt, Cs, Ct
 
 
+@tensor_io()
 def empirical_bures_wasserstein_mapping(
     xs: Any,
     xt: Any,
@@ -448,6 +483,7 @@ def empirical_bures_wasserstein_mapping(
     return A, b
 
 
+@tensor_io()
 def empirical_bures_wasserstein_distance(
     xs: Any,
     xt: Any,
@@ -546,6 +582,7 @@ def _barycenter_cov(C, weights, method, num_iter, eps, step_size, log, where):
     return Cb
 
 
+@tensor_io()
 def bures_barycenter_fixpoint(
     C: Any,
     weights: Any = None,
@@ -610,6 +647,7 @@ def bures_barycenter_fixpoint(
     )
 
 
+@tensor_io()
 def bures_barycenter_gradient_descent(
     C: Any,
     weights: Any = None,
@@ -749,6 +787,7 @@ def _sym(A: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(0.5 * (A + np.swapaxes(A, -1, -2)))
 
 
+@tensor_io()
 def bures_wasserstein_barycenter(
     m: Any,
     C: Any,
@@ -840,6 +879,7 @@ def bures_wasserstein_barycenter(
     return mb, out.astype(dtype, copy=False)
 
 
+@tensor_io()
 def empirical_bures_wasserstein_barycenter(
     X: Any,
     reg: float = 1e-6,
@@ -929,6 +969,7 @@ def _pair_op(name: str, X: Any, Y: Any, names: tuple) -> np.ndarray:
     return out.astype(dtype, copy=False)
 
 
+@tensor_io()
 def bures_wasserstein_log(X: Any, S: Any) -> np.ndarray:
     r"""Riemannian logarithm of the Bures-Wasserstein metric at ``X``.
 
@@ -967,6 +1008,7 @@ def bures_wasserstein_log(X: Any, S: Any) -> np.ndarray:
     return _pair_op("GaussianLog", X, S, ("X", "S"))
 
 
+@tensor_io()
 def bures_wasserstein_exp(X: Any, V: Any) -> np.ndarray:
     r"""Riemannian exponential of the Bures-Wasserstein metric at ``X``.
 
@@ -1002,6 +1044,7 @@ def bures_wasserstein_exp(X: Any, V: Any) -> np.ndarray:
     return _pair_op("GaussianExp", X, V, ("X", "V"))
 
 
+@tensor_io()
 def bures_wasserstein_geodesic(A: Any, B: Any, t: Any) -> np.ndarray:
     r"""Points of the Bures-Wasserstein geodesic from ``A`` to ``B``.
 
@@ -1052,6 +1095,7 @@ def bures_wasserstein_geodesic(A: Any, B: Any, t: Any) -> np.ndarray:
     return out[0] if np.ndim(t) == 0 else out
 
 
+@tensor_io()
 def generalized_bures_wasserstein_distance(
     X: Any, Y: Any, M: Any = None, theta: float = 1.0, paired: bool = False
 ):
@@ -1124,6 +1168,7 @@ def generalized_bures_wasserstein_distance(
     return W if bs else W[0, 0]
 
 
+@tensor_io()
 def gaussian_w2_from_samples(
     X: Any, Y: Any, unbiased: bool = True, reg: float = 0.0
 ) -> float:

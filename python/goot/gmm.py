@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ._backend import tensor_io
 from ._core import InputError, as_float64
 from .gaussian import (
     _covs,
@@ -67,6 +68,7 @@ def _mixture(m: Any, C: Any, w: Any, side: str):
     return means, covs, weights
 
 
+@tensor_io()
 def gaussian_logpdf(x: Any, m: Any, C: Any) -> np.ndarray:
     r"""Log-density of :math:`\mathcal{N}(m, C)` at the points ``x``.
 
@@ -105,6 +107,7 @@ def gaussian_logpdf(x: Any, m: Any, C: Any) -> np.ndarray:
     return -0.5 * (d * np.log(2 * np.pi) + logdet + z)
 
 
+@tensor_io()
 def gaussian_pdf(x: Any, m: Any, C: Any) -> np.ndarray:
     r"""Density of :math:`\mathcal{N}(m, C)` at the points ``x``.
 
@@ -128,6 +131,7 @@ def gaussian_pdf(x: Any, m: Any, C: Any) -> np.ndarray:
     return np.exp(gaussian_logpdf(x, m, C))
 
 
+@tensor_io()
 def gmm_pdf(x: Any, m: Any, C: Any, w: Any) -> np.ndarray:
     r"""Density of the mixture :math:`\sum_k w_k \mathcal{N}(m_k, C_k)` at ``x``.
 
@@ -158,6 +162,7 @@ def gmm_pdf(x: Any, m: Any, C: Any, w: Any) -> np.ndarray:
     return out
 
 
+@tensor_io()
 def dist_bures_squared(m_s: Any, m_t: Any, C_s: Any, C_t: Any) -> np.ndarray:
     r"""Squared Bures-Wasserstein distances between mixture components.
 
@@ -199,6 +204,7 @@ def dist_bures_squared(m_s: Any, m_t: Any, C_s: Any, C_t: Any) -> np.ndarray:
     return D.astype(dtype, copy=False)
 
 
+@tensor_io()
 def gmm_ot_loss(
     m_s: Any, m_t: Any, C_s: Any, C_t: Any, w_s: Any, w_t: Any, log: bool = False
 ):
@@ -243,6 +249,7 @@ def gmm_ot_loss(
     return emd2(w_s, w_t, D, log=log)
 
 
+@tensor_io()
 def gmm_ot_plan(
     m_s: Any, m_t: Any, C_s: Any, C_t: Any, w_s: Any, w_t: Any, log: bool = False
 ):
@@ -291,6 +298,7 @@ def _maps(ms, mt, Cs, Ct, support):
     }
 
 
+@tensor_io()
 def gmm_ot_apply_map(
     x: Any,
     m_s: Any,
@@ -390,6 +398,7 @@ def gmm_ot_apply_map(
     return out
 
 
+@tensor_io()
 def gmm_ot_plan_density(
     x: Any,
     y: Any,
@@ -456,6 +465,7 @@ def gmm_ot_plan_density(
     return out
 
 
+@tensor_io()
 def gmm_barycenter_fixed_point(
     means_list: Any,
     covs_list: Any,

@@ -21,7 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from ._backend import tensor_io
 from ._core import InputError, address, as_float64, call, is_empty
+from .lp.solver_1d import quantile_gradients
 
 __all__ = [
     "get_random_projections",
@@ -50,6 +52,7 @@ def _random_state(seed: Any) -> np.random.RandomState:
     return np.random.RandomState(seed)
 
 
+@tensor_io()
 def get_random_projections(
     d: int, n_projections: int, seed: Any = None, backend: Any = None, type_as=None
 ) -> np.ndarray:
@@ -166,6 +169,47 @@ def _projected(X, Y, a, b, P, p) -> np.ndarray:
 # POT's sliced distances.
 
 
+def _sliced_grad(args: dict, attach: Any, reduce: str) -> Any:
+    """A sliced distance with gradients in the points and weights, through the
+    sorted matching of each projection (the directions held fixed)."""
+    if args["scaler"] is not None:
+        # TODO(goot): gradients through a scaler (issue 7).
+        raise NotImplementedError(
+            "goot has no gradients through scaler: scale the tensors before the call"
+        )
+    X, Y, a, b = _clouds(args["X_s"], args["X_t"], args["a"], args["b"])
+    P = _directions(
+        args["projections"], X.shape[1], args["n_projections"], args["seed"]
+    )
+    p = args["p"]
+    projected = _projected(X, Y, a, b, P, p)
+    L = P.shape[1]
+    if reduce == "mean":
+        res = (np.sum(projected) / L) ** (1.0 / p)
+        weight = np.full(L, 1.0 / L)
+    else:
+        res = np.max(projected) ** (1.0 / p)
+        weight = np.zeros(L)
+        weight[np.argmax(projected)] = 1.0
+    # d res / d projected_l = weight_l · res^(1-p) / p (taken as 0 at res = 0).
+    if res > 0:
+        weight *= res ** (1.0 - p) / p
+    else:
+        weight[:] = 0.0
+    dU, dV, dWa, dWb = quantile_gradients(X @ P, Y @ P, a, b, float(p), True)
+    value = attach(
+        res,
+        X_s=(dU * weight) @ P.T,
+        X_t=(dV * weight) @ P.T,
+        a=dWa @ weight,
+        b=dWb @ weight,
+    )
+    if args["log"]:
+        return value, {"projections": P, "projected_emds": projected}
+    return value
+
+
+@tensor_io(grad=lambda args, attach: _sliced_grad(args, attach, "mean"))
 def sliced_wasserstein_distance(
     X_s: Any,
     X_t: Any,
@@ -250,6 +294,7 @@ def sliced_wasserstein_distance(
     return res
 
 
+@tensor_io(grad=lambda args, attach: _sliced_grad(args, attach, "max"))
 def max_sliced_wasserstein_distance(
     X_s: Any,
     X_t: Any,
@@ -313,6 +358,7 @@ def _starts(theta_init, d, count, seed):
     return T
 
 
+@tensor_io()
 def max_sliced_wasserstein_ascent(
     X_s: Any,
     X_t: Any,
@@ -413,6 +459,7 @@ def _go_seed(seed: Any) -> tuple[int, int]:
     return int(words[0]), int(words[1])
 
 
+@tensor_io()
 def sample_vmf(mu: Any, kappa: float, n_samples: int = 1, seed: Any = None):
     r"""Directions drawn from the von Mises-Fisher distribution on the sphere.
 
@@ -465,6 +512,7 @@ def sample_vmf(mu: Any, kappa: float, n_samples: int = 1, seed: Any = None):
     return out
 
 
+@tensor_io()
 def vmf_sliced_wasserstein_distance(
     X_s: Any,
     X_t: Any,
@@ -567,6 +615,7 @@ def vmf_sliced_wasserstein_distance(
 _VARIATES = ("lower", "upper")
 
 
+@tensor_io()
 def cv_sliced_wasserstein_distance(
     X_s: Any,
     X_t: Any,
@@ -685,6 +734,7 @@ def cv_sliced_wasserstein_distance(
 # Spherical sliced Wasserstein (POT's ot.sliced, since 0.9.0).
 
 
+@tensor_io()
 def get_projections_sphere(
     d: int, n_projections: int, seed: Any = None, backend: Any = None, type_as=None
 ) -> np.ndarray:
@@ -733,6 +783,7 @@ def _stiefel(projections, d, n_projections, seed):
     return U
 
 
+@tensor_io()
 def sliced_wasserstein_sphere(
     X_s: Any,
     X_t: Any,
@@ -820,6 +871,7 @@ def sliced_wasserstein_sphere(
     return res
 
 
+@tensor_io()
 def sliced_wasserstein_sphere_unif(
     X_s: Any,
     a: Any = None,

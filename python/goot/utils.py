@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from scipy.spatial.distance import cdist
 
+from ._backend import tensor_io
 from ._core import InputError, address, as_float64, call
 
 __all__ = ["dist", "unif", "list_to_array"]
@@ -15,6 +16,7 @@ __all__ = ["dist", "unif", "list_to_array"]
 _GO_METRICS = ("sqeuclidean", "euclidean", "cityblock", "minkowski")
 
 
+@tensor_io()
 def dist(
     x1: Any,
     x2: Any = None,
@@ -101,6 +103,7 @@ def _points(x: Any, name: str) -> np.ndarray:
     return arr
 
 
+@tensor_io()
 def unif(n: int, type_as: Any = None) -> np.ndarray:
     r"""Uniform histogram of length ``n``: every entry is ``1/n``.
 
@@ -120,6 +123,7 @@ def unif(n: int, type_as: Any = None) -> np.ndarray:
     return np.full(int(n), 1.0 / n, dtype=dtype)
 
 
+@tensor_io()
 def list_to_array(*lst: Any, nx: Any = None):
     """Convert the lists among the arguments to numpy arrays (POT's helper).
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .._backend import tensor_io
 from .._core import InputError, address, as_float64, call, result_dtype
 from ..lp._barycenter_solvers import fixed_point_barycenter
 from ..lp._network_simplex import _check_iter
@@ -111,6 +112,7 @@ def _kernel_or_log(export, A, M, reg, weights, numItermax, stopThr, verbose, log
 # Fixed-support barycenters.
 
 
+@tensor_io()
 def barycenter_sinkhorn(
     A: Any,
     M: Any,
@@ -214,6 +216,7 @@ def _barycenter_sinkhorn_log(
     )  # fmt: skip
 
 
+@tensor_io()
 def barycenter_stabilized(
     A: Any,
     M: Any,
@@ -311,6 +314,7 @@ def _dispatch(table, method):
     return fn
 
 
+@tensor_io()
 def barycenter(
     A: Any,
     M: Any,
@@ -425,6 +429,7 @@ _DEBIASED_METHODS = {
 }
 
 
+@tensor_io()
 def barycenter_debiased(
     A: Any,
     M: Any,
@@ -483,6 +488,7 @@ def barycenter_debiased(
     )  # fmt: skip
 
 
+@tensor_io()
 def free_support_sinkhorn_barycenter(
     measures_locations: Any,
     measures_weights: Any,

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .._backend import tensor_io
 from .._core import InputError, address, as_float64, call, result_dtype
 from ..lp._network_simplex import _check_iter
 from ._sinkhorn import _INFO_LEN, _OPTIMAL, _info, _reg
@@ -85,6 +86,7 @@ def _solve(A, reg, weights, method, numItermax, stopThr, verbose, log, warn,
     return cast(bar), out
 
 
+@tensor_io()
 def convolutional_barycenter2d(
     A: Any,
     reg: float,
@@ -163,6 +165,7 @@ def convolutional_barycenter2d(
                   False, stabThr)  # fmt: skip
 
 
+@tensor_io()
 def convolutional_barycenter2d_debiased(
     A: Any,
     reg: float,

@@ -8,10 +8,11 @@ problem solved by :func:`goot.sinkhorn`; the argument spelling ``numIterMax``
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from .._backend import tensor_io
 from .._core import InputError, address, as_float64, call, weights_or_uniform
 from ..lp._network_simplex import _check_iter
 from ..utils import dist, unif
@@ -19,6 +20,7 @@ from ._sinkhorn import (
     _INFO_LEN,
     _NOT_CONVERGED,
     _OPTIMAL,
+    _envelope,
     _info,
     _reg,
     _warm,
@@ -102,6 +104,109 @@ def _weights(w, X):
     return unif(np.shape(X)[0]) if w is None else w
 
 
+# ---------------------------------------------------------------------------
+# Gradients for PyTorch callers (see goot._backend.tensor_io): the envelope
+# gradients of _sinkhorn._envelope, chained through the cost to the points.
+
+
+class _CloudValue(NamedTuple):
+    value: Any
+    log: dict
+    grad_s: np.ndarray  # in X_s
+    grad_t: np.ndarray  # in X_t
+    f: np.ndarray  # in a
+    g: np.ndarray  # in b
+
+
+def _cloud_envelope(X_s, X_t, reg, a, b, regularized, metric, numIterMax,
+                    stopThr, verbose, warn, warmstart, isLazy=False,
+                    batchSize=None, **kwargs):  # fmt: skip
+    """An entropic OT value between two clouds with its envelope gradients."""
+    if isLazy:
+        # TODO(goot): envelope gradients of the lazy solve, by blocks (issue 7).
+        raise NotImplementedError(
+            "goot has no gradients for isLazy=True yet: use isLazy=False, or "
+            "call it under torch.no_grad()"
+        )
+    X_s, X_t = as_float64(X_s, "X_s"), as_float64(X_t, "X_t")
+    a = as_float64(_weights(a, X_s), "a")
+    b = as_float64(_weights(b, X_t), "b")
+    M = dist(X_s, X_t, metric=metric)
+    method = kwargs.pop("method", "sinkhorn")
+    out, f, g = _envelope(
+        a, b, M, reg, method, numIterMax, stopThr, verbose, warn, warmstart, **kwargs
+    )  # fmt: skip
+    P = np.asarray(out.plan, dtype=np.float64)
+    value = _entropic_value(P, M, a, b, _reg(reg)) if regularized else out.loss(False)
+    grad_s, grad_t = _cost_gradients(metric, X_s, X_t, P, M)
+    return _CloudValue(value, out.log, grad_s, grad_t, f, g)
+
+
+def _cost_gradients(metric, X_s, X_t, P, M):
+    """The gradients of <P, dist(X_s, X_t)> in X_s and X_t, P held fixed."""
+    if metric == "sqeuclidean":
+        W = 2.0 * P
+    elif metric == "euclidean":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            W = np.where(M > 0, P / M, 0.0)
+    else:
+        # TODO(goot): gradients through the other metrics of dist (issue 7).
+        raise NotImplementedError(
+            f"goot's gradients go through metric 'sqeuclidean' or 'euclidean', "
+            f"not {metric!r}"
+        )
+    grad_s = W.sum(1)[:, None] * X_s - W @ X_t
+    grad_t = W.sum(0)[:, None] * X_t - W.T @ X_s
+    return grad_s, grad_t
+
+
+def _empirical_sinkhorn2_grad(args: dict, attach: Any) -> Any:
+    options = {k: v for k, v in args.items() if k not in ("log", "kwargs")}
+    c = _cloud_envelope(regularized=False, **options, **args["kwargs"])
+    value = attach(c.value, X_s=c.grad_s, X_t=c.grad_t, a=c.f, b=c.g)
+    return (value, c.log) if args["log"] else value
+
+
+def _divergence_grad(args: dict, attach: Any) -> Any:
+    X_s, X_t, a, b, log = (args[k] for k in ("X_s", "X_t", "a", "b", "log"))
+    if args["value"] not in ("linear", "regularized"):
+        raise ValueError(
+            f"value must be 'linear' or 'regularized', got {args['value']!r}"
+        )
+    warm = args["warmstart"]
+    starts = (None,) * 3 if warm is None else (warm, (warm[0],) * 2, (warm[1],) * 2)
+    options = {
+        k: args[k]
+        for k in ("reg", "metric", "numIterMax", "stopThr", "verbose", "warn")
+    }
+    options.update(args["kwargs"], regularized=args["value"] == "regularized")
+    ab = _cloud_envelope(X_s, X_t, a=a, b=b, warmstart=starts[0], **options)
+    aa = _cloud_envelope(X_s, X_s, a=a, b=a, warmstart=starts[1], **options)
+    bb = _cloud_envelope(X_t, X_t, a=b, b=b, warmstart=starts[2], **options)
+
+    # S = max(0, W_ab - (W_aa + W_bb) / 2); the self terms see their cloud twice.
+    raw = ab.value - 0.5 * (aa.value + bb.value)
+    live = 1.0 if raw > 0 else 0.0
+    value = attach(
+        np.maximum(0.0, raw),
+        X_s=live * (ab.grad_s - 0.5 * (aa.grad_s + aa.grad_t)),
+        X_t=live * (ab.grad_t - 0.5 * (bb.grad_s + bb.grad_t)),
+        a=live * (ab.f - 0.5 * (aa.f + aa.g)),
+        b=live * (ab.g - 0.5 * (bb.f + bb.g)),
+    )
+    if not log:
+        return value
+    return value, {
+        "sinkhorn_loss_ab": ab.value,
+        "sinkhorn_loss_a": aa.value,
+        "sinkhorn_loss_b": bb.value,
+        "log_sinkhorn_ab": ab.log,
+        "log_sinkhorn_a": aa.log,
+        "log_sinkhorn_b": bb.log,
+    }
+
+
+@tensor_io()
 def empirical_sinkhorn(
     X_s: Any,
     X_t: Any,
@@ -167,6 +272,7 @@ def empirical_sinkhorn(
     )  # fmt: skip
 
 
+@tensor_io(grad=_empirical_sinkhorn2_grad)
 def empirical_sinkhorn2(
     X_s: Any,
     X_t: Any,
@@ -237,14 +343,20 @@ def _regularized_value(X_s, X_t, reg, a, b, metric, numIterMax, stopThr, verbose
         return (value, out) if log else value
     M = dist(X_s, X_t, metric=metric)
     P, out = sinkhorn(a, b, M, reg, **common, **kwargs)
+    value = _entropic_value(P, M, a, b, reg)
+    return (value, out) if log else value
+
+
+def _entropic_value(P, M, a, b, reg):
+    """<P, M> + reg·KL(P | a b^T), the terms where P = 0 counting 0."""
     support = P > 0
     ab = np.outer(a, b)
     with np.errstate(divide="ignore", invalid="ignore"):
         kl = np.sum(P * np.log(P / ab), where=support) - P.sum() + ab.sum()
-    value = np.float64(np.sum(P * M, where=support) + reg * kl)
-    return (value, out) if log else value
+    return np.float64(np.sum(P * M, where=support) + reg * kl)
 
 
+@tensor_io(grad=_divergence_grad)
 def empirical_sinkhorn_divergence(
     X_s: Any,
     X_t: Any,

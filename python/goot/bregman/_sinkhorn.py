@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .._backend import tensor_io
 from .._core import (
     InputError,
     address,
@@ -529,6 +530,7 @@ def _per_column(solver, a, b, M, reg, numItermax, stopThr, verbose, warn, warmst
 # Public API (POT's signatures and defaults).
 
 
+@tensor_io()
 def sinkhorn_knopp(
     a: Any,
     b: Any,
@@ -623,6 +625,7 @@ def sinkhorn_knopp(
     return out.result(log)
 
 
+@tensor_io()
 def sinkhorn_log(
     a: Any,
     b: Any,
@@ -685,6 +688,7 @@ def sinkhorn_log(
     return out.result(log)
 
 
+@tensor_io()
 def sinkhorn_stabilized(
     a: Any,
     b: Any,
@@ -742,6 +746,7 @@ def sinkhorn_stabilized(
     return out.result(log)
 
 
+@tensor_io()
 def sinkhorn_epsilon_scaling(
     a: Any,
     b: Any,
@@ -796,6 +801,7 @@ def sinkhorn_epsilon_scaling(
     return out.result(log)
 
 
+@tensor_io()
 def greenkhorn(
     a: Any,
     b: Any,
@@ -837,6 +843,7 @@ def greenkhorn(
     return out.result(log)
 
 
+@tensor_io()
 def sinkhorn_newton_sparse(
     a: Any,
     b: Any,
@@ -946,6 +953,78 @@ def sinkhorn_newton_sparse(
     return out.result(log)
 
 
+# ---------------------------------------------------------------------------
+# Gradients for PyTorch callers (see goot._backend.tensor_io).
+#
+# Envelope gradients, as POT's ot.solve(..., grad="envelope"): at the optimum,
+# the entropic value OT_reg = <P, M> + reg·sum P(log P - 1) has gradient P in M
+# and the dual potentials f = reg·log u, g = reg·log v in a and b (centred: a
+# and b only move on the simplex). They cost one plan and two vectors, whatever
+# the number of iterations. sinkhorn2 returns the *linear* part <P, M> (POT's
+# value), whose exact gradient differs from these by O(reg); POT's torch
+# backend, which unrolls the iterations, gives that exact one.
+# TODO(goot): implicit differentiation of <P, M> itself (one linear solve with
+# the Sinkhorn Jacobian) as an option (issue 7).
+
+
+def _potentials(log: dict, reg: float):
+    """The dual potentials (f, g) = reg·(log u, log v) from any method's log."""
+    if "log_u" in log:
+        return reg * log["log_u"], reg * log["log_v"]
+    if "alpha" in log:  # stabilised and epsilon scaling: absorbed potentials
+        return log["alpha"], log["beta"]
+    with np.errstate(divide="ignore"):
+        return reg * np.log(log["u"]), reg * np.log(log["v"])
+
+
+def _envelope(a, b, M, reg, method, numItermax, stopThr, verbose, warn, warmstart,
+              **kwargs):  # fmt: skip
+    """One solve with 1-D b, keeping the plan: (outcome, f, g), the potentials
+    centred to mean 0 (POT's convention for the gradients in a and b)."""
+    solver, _, forwards = _method(method)
+    extra = kwargs if forwards else {}
+    out = solver(
+        a, b, M, reg, numItermax, stopThr, verbose, warn, warmstart, True, **extra
+    )  # fmt: skip
+    f, g = (np.asarray(x, dtype=np.float64) for x in _potentials(out.log, _reg(reg)))
+    return out, f - f.mean(), g - g.mean()
+
+
+def _sinkhorn2_grad(args: dict, attach: Callable) -> Any:
+    """sinkhorn2 with envelope gradients in M, a and b (goot._backend.tensor_io)."""
+    a, b, M, reg, log = args["a"], args["b"], args["M"], args["reg"], args["log"]
+    options = {
+        k: args[k]
+        for k in ("method", "numItermax", "stopThr", "verbose", "warn", "warmstart")
+    }
+    if is_empty(b) or np.ndim(b) == 1:
+        out, f, g = _envelope(a, b, M, reg, **options, **args["kwargs"])
+        value = attach(out.loss(False), M=out.plan, a=f, b=g)
+        return (value, out.log) if log else value
+
+    # k target histograms: one solve per column, a vector of k values whose
+    # Jacobian in b has column c in row c.
+    # TODO(goot): solve the columns in one batched call here too (issue 7).
+    b = np.asarray(b)
+    k = b.shape[1]
+    columns = [
+        _envelope(a, b[:, c], M, reg, **options, **args["kwargs"]) for c in range(k)
+    ]
+    jac_b = np.zeros((k, *b.shape))
+    for c, (_, _, g) in enumerate(columns):
+        jac_b[c, :, c] = g
+    value = attach(
+        np.array([out.loss(False) for out, _, _ in columns]),
+        M=np.stack([out.plan for out, _, _ in columns]),
+        a=np.stack([f for _, f, _ in columns]),
+        b=jac_b,
+    )
+    if not log:
+        return value
+    options["log"] = True
+    return value, sinkhorn2(a, b, M, reg, **options, **args["kwargs"])[1]
+
+
 # method name → (private solver, public function, whether POT forwards **kwargs).
 _METHODS: dict[str, tuple[Callable, Callable, bool]] = {
     "sinkhorn": (_knopp, sinkhorn_knopp, True),
@@ -964,6 +1043,7 @@ def _method(method: Any):
     return entry
 
 
+@tensor_io()
 def sinkhorn(
     a: Any,
     b: Any,
@@ -1016,6 +1096,7 @@ def sinkhorn(
     )  # fmt: skip
 
 
+@tensor_io(grad=_sinkhorn2_grad)
 def sinkhorn2(
     a: Any,
     b: Any,

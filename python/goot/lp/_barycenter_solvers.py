@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .._backend import tensor_io
 from .._core import InputError, as_float64
 from ..utils import dist
 from ._network_simplex import emd
@@ -13,6 +14,7 @@ from ._network_simplex import emd
 __all__ = ["free_support_barycenter"]
 
 
+@tensor_io()
 def free_support_barycenter(
     measures_locations: Any,
     measures_weights: Any,

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._backend import tensor_io
 from .._core import (
     InputError,
     address,
@@ -146,6 +147,7 @@ def _check_columns(b: np.ndarray) -> None:
         raise InputError(f"b: {problem} weight {x:g} at row {i}, column {c}")
 
 
+@tensor_io()
 def emd(
     a: Any,
     b: Any,
@@ -236,6 +238,42 @@ def emd(
     return G
 
 
+def _emd2_grad(args: dict, attach: Any) -> Any:
+    """emd2 with POT's gradients (see goot._backend.tensor_io): the plan in M,
+    the dual potentials centred to mean 0 in a and b. With 2-D b, a list of
+    values as emd2 returns, each with the plan and potentials of its column."""
+    a, b, M = args["a"], args["b"], args["M"]
+    want_log = args["log"] or args["return_matrix"]
+    options = {k: v for k, v in args.items() if k not in ("a", "b", "M")}
+    options.update(log=True, return_matrix=True)
+
+    def solve(column: Any, grad_b: Any) -> Any:
+        cost, out = emd2(a, column, M, **options)
+        u, v = (np.asarray(out[key], dtype=np.float64) for key in ("u", "v"))
+        value = attach(cost, a=u - u.mean(), b=grad_b(v - v.mean()), M=out["G"])
+        if not args["return_matrix"]:
+            del out["G"]
+        out["cost"] = value
+        return [value, out] if want_log else value
+
+    if is_empty(b) or np.ndim(b) == 1:
+        return solve(b, lambda dv: dv)
+    b = np.asarray(b)
+
+    def in_column(c: int) -> Any:
+        def grad_b(dv: np.ndarray) -> np.ndarray:
+            full = np.zeros(b.shape)
+            full[:, c] = dv
+            return full
+
+        return grad_b
+
+    return [
+        solve(np.ascontiguousarray(b[:, c]), in_column(c)) for c in range(b.shape[1])
+    ]
+
+
+@tensor_io(grad=_emd2_grad)
 def emd2(
     a: Any,
     b: Any,
@@ -375,6 +413,7 @@ def _log(cost, u, v, message, code, dtype):
     return {"cost": cost, "u": u, "v": v, "warning": message, "result_code": code}
 
 
+@tensor_io()
 def center_ot_dual(alpha0, beta0, a=None, b=None):
     r"""Shift dual potentials by a constant so that both sides weigh the same.
 
@@ -397,6 +436,7 @@ def center_ot_dual(alpha0, beta0, a=None, b=None):
     return alpha0 + c, beta0 - c
 
 
+@tensor_io()
 def estimate_dual_null_weights(alpha0, beta0, a, b, M):
     r"""Make the potentials of zero-weight points feasible, then centre them.
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse
 
+from .._backend import tensor_io
 from .._core import (
     InputError,
     address,
@@ -95,6 +96,7 @@ def _solve_1d(x_a, x_b, a, b, metric, p, check_marginals, want_plan):
     return cost, (rows[:nnz], cols[:nnz], mass[:nnz]), dtype, (n, m)
 
 
+@tensor_io()
 def emd_1d(
     x_a: Any,
     x_b: Any,
@@ -169,6 +171,7 @@ def emd_1d(
     return G
 
 
+@tensor_io()
 def emd2_1d(
     x_a: Any,
     x_b: Any,
@@ -197,6 +200,97 @@ def emd2_1d(
     return info["cost"], {"G": G}
 
 
+# ---------------------------------------------------------------------------
+# Gradients for PyTorch callers (see goot._backend.tensor_io).
+
+
+def quantile_gradients(U, V, uw, vw, p, require_sort):
+    """Gradients of W_p^p through the sorted matching, column by column.
+
+    W_p^p = sum_k (q_k - q_{k-1}) |u_(i_k) - v_(j_k)|^p over the merged
+    cumulative weights q (the quantile merge of `wasserstein_1d`). Held fixed:
+    the matching (i_k, j_k); differentiated: the matched values and, through
+    the cumulative sums, the weights: the gradients POT's torch backend gives
+    (it sorts and searches with the same rule). U (n, k), V (m, k); uw, vw None
+    (uniform), 1-D (shared) or (n, k). Returns (dU, dV, dWu, dWv), all (·, k).
+    """
+    (n, k), m = U.shape, V.shape[0]
+    grads = np.zeros((n, k)), np.zeros((m, k)), np.zeros((n, k)), np.zeros((m, k))
+    for c in range(k):
+        wu = np.full(n, 1.0 / n) if uw is None else (uw if uw.ndim == 1 else uw[:, c])
+        wv = np.full(m, 1.0 / m) if vw is None else (vw if vw.ndim == 1 else vw[:, c])
+        column = _quantile_gradients(U[:, c], V[:, c], wu, wv, p, require_sort)
+        for g, gc in zip(grads, column):
+            g[:, c] = gc
+    return grads
+
+
+def _quantile_gradients(u, v, wu, wv, p, require_sort):
+    n, m = u.shape[0], v.shape[0]
+    su = np.argsort(u, kind="stable") if require_sort else np.arange(n)
+    sv = np.argsort(v, kind="stable") if require_sort else np.arange(m)
+    both = np.concatenate((np.cumsum(wu[su]), np.cumsum(wv[sv])))
+    order = np.argsort(both, kind="stable")
+    qs = both[order]
+    iu = np.minimum(np.searchsorted(both[:n], qs, side="left"), n - 1)
+    iv = np.minimum(np.searchsorted(both[n:], qs, side="left"), m - 1)
+    delta = np.diff(qs, prepend=0.0)
+    d = u[su][iu] - v[sv][iv]
+    cost = np.abs(d) ** p
+    slope = np.sign(d) if p == 1 else p * np.abs(d) ** (p - 1) * np.sign(d)
+
+    # In the values: each level moves its two matched points.
+    du, dv = np.zeros(n), np.zeros(m)
+    du[su] = np.bincount(iu, delta * slope, minlength=n)
+    dv[sv] = np.bincount(iv, -delta * slope, minlength=m)
+
+    # In the weights: d/dq_k = cost_k - cost_(k+1); a cumulative sum passes its
+    # gradient to every weight before it (a reversed cumulative sum).
+    dq = np.empty(n + m)
+    dq[order] = cost - np.append(cost[1:], 0.0)
+    dwu, dwv = np.zeros(n), np.zeros(m)
+    dwu[su] = np.cumsum(dq[:n][::-1])[::-1]
+    dwv[sv] = np.cumsum(dq[n:][::-1])[::-1]
+    return du, dv, dwu, dwv
+
+
+def _wasserstein_1d_grad(args: dict, attach: Any) -> Any:
+    """wasserstein_1d with gradients in the values and the weights."""
+    result = wasserstein_1d(**args)
+    value = result[0] if args["return_plans"] else result
+    U = as_float64(args["u_values"], "u_values")
+    V = as_float64(args["v_values"], "v_values")
+    (n, *batch), m = U.shape, V.shape[0]
+    k = int(np.prod(batch))
+    if k == 0:
+        return result
+    U2, V2 = U.reshape(n, k), V.reshape(m, k)
+    uw = _weights_1d(args["u_weights"], n, k, U.shape, "u_weights")
+    vw = _weights_1d(args["v_weights"], m, k, V.shape, "v_weights")
+    dU, dV, dWu, dWv = quantile_gradients(
+        U2, V2, uw, vw, float(args["p"]), args["require_sort"]
+    )
+
+    # The value has one entry per column: vector-Jacobian products.
+    def per_column(g, shape):
+        return lambda grad_output: (g * grad_output.reshape(1, k)).reshape(shape)
+
+    def weights(g, w, shape):
+        if w is not None and w.ndim == 1:  # shared by the columns
+            return lambda grad_output: g @ grad_output.reshape(k)
+        return per_column(g, shape)
+
+    value = attach(
+        value,
+        u_values=per_column(dU, U.shape),
+        v_values=per_column(dV, V.shape),
+        u_weights=weights(dWu, uw, U.shape),
+        v_weights=weights(dWv, vw, V.shape),
+    )
+    return (value, result[1]) if args["return_plans"] else value
+
+
+@tensor_io(grad=_wasserstein_1d_grad)
 def wasserstein_1d(
     u_values: Any,
     v_values: Any,
