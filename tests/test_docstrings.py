@@ -23,6 +23,8 @@ MODULES = [
     "goot.minibatch",
     "goot._monge_gap",
     "goot.unbalanced._sinkhorn",
+    "goot.unbalanced._barycenter",
+    "goot.unbalanced._mm",
 ]
 
 

@@ -381,3 +381,112 @@ def test_threads_give_the_same_answers():
         t.join()
     for got, want in zip(results, expected):
         np.testing.assert_array_equal(got, want)
+
+
+# ---------------------------------------------------------------------------
+# Barycenters.
+
+
+def histograms(dim, k, seed):
+    rng = np.random.default_rng(seed)
+    A = rng.random((dim, k)) + 0.05
+    x = np.linspace(0, 1, dim)
+    return A, (x[:, None] - x[None, :]) ** 2
+
+
+@pytest.mark.parametrize("method", ["sinkhorn", "sinkhorn_stabilized"])
+@pytest.mark.parametrize("dim, k", [(5, 2), (30, 3), (80, 4)])
+def test_barycenter_matches_pot(method, dim, k):
+    A, M = histograms(dim, k, dim + k)
+    weights = np.random.default_rng(k).random(k)
+    weights /= weights.sum()
+    for reg, reg_m in ((0.05, 1.0), (0.2, 0.3)):
+        (P, wp), (G, wg) = both(
+            "barycenter_unbalanced", A, M, reg, reg_m, method=method,
+            weights=weights, log=True,
+        )  # fmt: skip
+        np.testing.assert_allclose(G[0], P[0], rtol=1e-7, atol=1e-12)
+        assert list(G[1]) == list(P[1])
+        assert G[1]["niter"] == P[1]["niter"]
+        assert len(G[1]["err"]) == len(P[1]["err"])
+        np.testing.assert_allclose(G[1]["logu"], P[1]["logu"], atol=1e-6)
+        np.testing.assert_allclose(G[1]["logv"], P[1]["logv"], atol=1e-6)
+        assert wg == wp
+
+
+def test_barycenter_method_dispatch_matches_pot():
+    A, M = histograms(6, 2, 1)
+    for method in ("sinkhorn_translation_invariant", "sinkhorn_reg_scaling"):
+        (P, wp), (G, wg) = both("barycenter_unbalanced", A, M, 0.1, 1.0, method=method)
+        np.testing.assert_allclose(G, P, rtol=1e-7)
+        assert wg == wp and len(wg) == 1
+    with pytest.raises(ValueError, match="Unknown method 'foo'."):
+        goot.barycenter_unbalanced(A, M, 0.1, 1.0, method="foo")
+    with pytest.raises(ValueError, match="weights"):
+        goot.barycenter_unbalanced(A, M, 0.1, 1.0, weights=[1.0])
+    with pytest.raises(ValueError, match="reg_m"):
+        goot.barycenter_unbalanced(A, M, 0.1, -1.0)
+
+
+def test_barycenter_of_one_histogram_with_large_reg_m_is_close_to_it():
+    """With one histogram and large reg_m, the barycenter is the histogram
+    blurred by the entropy only: its mass tends to the histogram's."""
+    A, M = histograms(20, 1, 3)
+    q = goot.barycenter_unbalanced(A, M, 0.01, 1e3, stopThr=1e-12, numItermax=100000)
+    assert abs(q.sum() - A.sum()) < 1e-2 * A.sum()
+
+
+# ---------------------------------------------------------------------------
+# Majorisation-minimisation.
+
+
+@pytest.mark.parametrize("div", ["kl", "l2"])
+@pytest.mark.parametrize("reg", [0, 0.1])
+@pytest.mark.parametrize("size", [(4, 5), (30, 20)])
+def test_mm_unbalanced_matches_pot(div, reg, size):
+    a, b, M = problem(*size, seed=sum(size))
+    c = np.random.default_rng(1).random(M.shape)
+    for cc in (None, c):
+        (P, wp), (G, wg) = both(
+            "mm_unbalanced", a, b, M, (1.0, 2.0), c=cc, reg=reg, div=div,
+            numItermax=150, log=True,
+        )  # fmt: skip
+        np.testing.assert_allclose(G[0], P[0], atol=PLAN_ATOL, rtol=0)
+        assert list(G[1]) == list(P[1])
+        assert len(G[1]["err"]) == len(P[1]["err"]) == len(G[1]["G"])
+        np.testing.assert_allclose(G[1]["G"][-1], P[1]["G"][-1], atol=PLAN_ATOL)
+        np.testing.assert_allclose(G[1]["G"][70], P[1]["G"][70], atol=PLAN_ATOL)
+        for key in ("cost", "total_cost"):
+            np.testing.assert_allclose(G[1][key], P[1][key], rtol=VALUE_RTOL)
+        assert wg == wp
+
+
+@pytest.mark.parametrize("returnCost", ["linear", "total"])
+def test_mm_unbalanced2_matches_pot(returnCost):
+    a, b, M = problem(12, 9, 3)
+    (P, _), (G, _) = both("mm_unbalanced2", a, b, M, 2.0, returnCost=returnCost)
+    np.testing.assert_allclose(G, P, rtol=VALUE_RTOL)
+    with pytest.raises(ValueError, match="Unknown returnCost"):
+        goot.unbalanced.mm_unbalanced2(a, b, M, 2.0, returnCost="foo")
+    with pytest.raises(ValueError, match="Unknown div"):
+        goot.unbalanced.mm_unbalanced(a, b, M, 2.0, div="tv")
+    with pytest.raises(ValueError, match="reg_m"):
+        goot.unbalanced.mm_unbalanced(a, b, M, -2.0)
+
+
+def test_mm_large_reg_m_keeps_the_marginals():
+    """POT's test_mm: a large reg_m gives marginals a, b to 1e-3, and the
+    iterates decrease the objective (the plan costs less than the start)."""
+    a, b, M = problem(10, 8, 4, mass_b=1.0)
+    G, log = goot.unbalanced.mm_unbalanced(a, b, M, 100, numItermax=5000, log=True)
+    np.testing.assert_allclose(G.sum(1), a, atol=1e-3)
+    np.testing.assert_allclose(G.sum(0), b, atol=1e-3)
+    start = np.outer(a, b)
+    assert log["cost"] < np.sum(start * M)
+
+
+def test_mm_warm_start_matches_pot():
+    a, b, M = problem(8, 6, 5)
+    G0 = np.random.default_rng(5).random(M.shape)
+    (P, _), (G, _) = both("mm_unbalanced", a, b, M, 1.0, G0=G0, numItermax=100)
+    np.testing.assert_allclose(G, P, atol=PLAN_ATOL)

@@ -101,3 +101,54 @@ func FuzzSinkhorn(f *testing.F) {
 		}
 	})
 }
+
+func FuzzBarycenter(f *testing.F) {
+	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8}, uint8(3), uint8(2), 0.1, 1.0)
+	f.Fuzz(func(t *testing.T, data []byte, d, k uint8, reg, regM float64) {
+		dim, kk := int(d%5)+1, int(k%3)+1
+		A, w, _ := fuzzProblem(data, dim*kk, kk)
+		_, _, M := fuzzProblem(data, dim, dim)
+		q, fs, gs := make([]float64, dim), make([]float64, dim*kk), make([]float64, dim*kk)
+		_, err := unbalanced.Barycenter(A, M, w, kk, reg, regM, q, fs, gs,
+			unbalanced.Options{MaxIter: 30})
+		var ae *goot.ArgError
+		if err != nil && !errors.As(err, &ae) {
+			t.Fatalf("error that is not an ArgError: %v", err)
+		}
+	})
+}
+
+func FuzzBarycenterStabilized(f *testing.F) {
+	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8}, uint8(3), uint8(2), 0.1, 1.0)
+	f.Fuzz(func(t *testing.T, data []byte, d, k uint8, reg, regM float64) {
+		dim, kk := int(d%5)+1, int(k%3)+1
+		A, w, _ := fuzzProblem(data, dim*kk, kk)
+		_, _, M := fuzzProblem(data, dim, dim)
+		q, fs, gs := make([]float64, dim), make([]float64, dim*kk), make([]float64, dim*kk)
+		_, err := unbalanced.BarycenterStabilized(A, M, w, kk, reg, regM, q, fs, gs,
+			unbalanced.Options{MaxIter: 30})
+		var ae *goot.ArgError
+		if err != nil && !errors.As(err, &ae) {
+			t.Fatalf("error that is not an ArgError: %v", err)
+		}
+	})
+}
+
+func FuzzMM(f *testing.F) {
+	f.Add([]byte{1, 2, 3, 4, 5, 6, 7}, uint8(3), uint8(2), 0.1, 1.0, true)
+	f.Fuzz(func(t *testing.T, data []byte, n, m uint8, reg, regM float64, kl bool) {
+		nn, mm := int(n%6)+1, int(m%6)+1
+		a, b, M := fuzzProblem(data, nn, mm)
+		div := unbalanced.L2
+		if kl {
+			div = unbalanced.KL
+		}
+		G := make([]float64, nn*mm)
+		_, err := unbalanced.MM(a, b, M, reg, regM, regM, div, G, nil,
+			unbalanced.Options{MaxIter: 30})
+		var ae *goot.ArgError
+		if err != nil && !errors.As(err, &ae) {
+			t.Fatalf("error that is not an ArgError: %v", err)
+		}
+	})
+}

@@ -173,11 +173,32 @@ func checkOutputs(p problem, f, g, plan, costs []float64) error {
 func logKernel(a, b, M []float64, p problem) ([]float64, error) {
 	n, m, k := p.n, p.m, p.k
 	L := make([]float64, n*m)
+	var loga, logb []float64 // log a_i and log b_j of the reference a bᵀ
+	if p.ref == Product {
+		loga, logb = make([]float64, n), make([]float64, m)
+		for i, x := range a {
+			loga[i] = math.Log(x)
+		}
+		for j, x := range b {
+			logb[j] = math.Log(x)
+		}
+	}
 	forBlocks(p, func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
-			for j := range m {
-				e := i*m + j
-				L[e] = -M[e]/p.reg + logRef(a, b, p, i, j)
+			Li, Mi := L[i*m:(i+1)*m], M[i*m:(i+1)*m]
+			switch p.ref {
+			case Product:
+				for j, x := range Mi {
+					Li[j] = -x/p.reg + (loga[i] + logb[j])
+				}
+			case Given:
+				for j, x := range Mi {
+					Li[j] = -x/p.reg + math.Log(p.c[i*m+j])
+				}
+			default:
+				for j, x := range Mi {
+					Li[j] = -x / p.reg
+				}
 			}
 		}
 	})
@@ -203,17 +224,6 @@ func logKernel(a, b, M []float64, p problem) ([]float64, error) {
 		}
 	}
 	return L, nil
-}
-
-// logRef returns log c_ij.
-func logRef(a, b []float64, p problem, i, j int) float64 {
-	switch p.ref {
-	case Product:
-		return math.Log(a[i]) + math.Log(b[j])
-	case Given:
-		return math.Log(p.c[i*p.m+j])
-	}
-	return 0
 }
 
 // blocks splits n rows of width entries into fixed blocks, one per worker:

@@ -291,3 +291,128 @@ func TestWarmStart(t *testing.T) {
 		})
 	}
 }
+
+// barycenterA is np.random.default_rng(0).random((6, 3)) + 0.05, the input of
+// the POT 0.9.7 known answer below.
+var barycenterA = []float64{
+	0.6869616873214544, 0.3197867137638703, 0.09097352393619469,
+	0.0665276355285291, 0.8632702392002725, 0.9627555772777218,
+	0.6566357757671799, 0.7794965609839984, 0.5936249914654229,
+	0.9850724237877683, 0.8658535541215322, 0.0527385001701481,
+	0.9074042765875694, 0.08358557530546436, 0.7796554464299441,
+	0.225655620602559, 0.9131789223498866, 0.5914612202490918,
+}
+
+// TestBarycenterKnownAnswer: POT 0.9.7's barycenter_unbalanced_sinkhorn on
+// barycenterA, M_ij = (i - j)²/25, reg = 0.1, reg_m = 1, uniform weights
+// gives this q after 31 iterations (log["niter"] = 30).
+func TestBarycenterKnownAnswer(t *testing.T) {
+	const dim, k = 6, 3
+	M := make([]float64, dim*dim)
+	for i := range dim {
+		for j := range dim {
+			M[i*dim+j] = float64((i-j)*(i-j)) / 25
+		}
+	}
+	w := []float64{1.0 / 3, 1.0 / 3, 1.0 / 3}
+	q, f, g := make([]float64, dim), make([]float64, dim*k), make([]float64, dim*k)
+	res, err := unbalanced.Barycenter(barycenterA, M, w, k, 0.1, 1, q, f, g,
+		unbalanced.Options{Tol: 1e-6})
+	require.NoError(t, err)
+	want := []float64{0.46177654, 0.65968247, 0.73648936, 0.73967513, 0.71756994,
+		0.5639602}
+	testutil.AllClose(t, q, want, 1e-7, 0) // POT's value printed to 8 digits
+	assert.Equal(t, 30, res.Iter)
+}
+
+// TestBarycenterOfCopies: the barycenter of two copies of a histogram is the
+// barycenter of one.
+func TestBarycenterOfCopies(t *testing.T) {
+	const dim = 5
+	M := make([]float64, dim*dim)
+	for i := range dim {
+		for j := range dim {
+			M[i*dim+j] = math.Abs(float64(i-j)) / 4
+		}
+	}
+	one := []float64{0.1, 0.4, 0.2, 0.0, 0.3}
+	two := make([]float64, 2*dim)
+	for i, x := range one {
+		two[2*i], two[2*i+1] = x, x
+	}
+	opt := unbalanced.Options{Tol: 1e-14, MaxIter: 10000}
+	q1, q2 := make([]float64, dim), make([]float64, dim)
+	_, err := unbalanced.Barycenter(one, M, []float64{1}, 1, 0.05, 0.5, q1,
+		make([]float64, dim), make([]float64, dim), opt)
+	require.NoError(t, err)
+	_, err = unbalanced.Barycenter(two, M, []float64{0.5, 0.5}, 2, 0.05, 0.5, q2,
+		make([]float64, 2*dim), make([]float64, 2*dim), opt)
+	require.NoError(t, err)
+	testutil.AllClose(t, q2, q1, 1e-12, 1e-15)
+}
+
+// TestBarycenterStabilizedKnownAnswer: POT 0.9.7's
+// barycenter_unbalanced_stabilized on the input of TestBarycenterKnownAnswer.
+func TestBarycenterStabilizedKnownAnswer(t *testing.T) {
+	const dim, k = 6, 3
+	M := make([]float64, dim*dim)
+	for i := range dim {
+		for j := range dim {
+			M[i*dim+j] = float64((i-j)*(i-j)) / 25
+		}
+	}
+	w := []float64{1.0 / 3, 1.0 / 3, 1.0 / 3}
+	q, f, g := make([]float64, dim), make([]float64, dim*k), make([]float64, dim*k)
+	res, err := unbalanced.BarycenterStabilized(barycenterA, M, w, k, 0.1, 1, q, f, g,
+		unbalanced.Options{Tol: 1e-6})
+	require.NoError(t, err)
+	testutil.AllClose(t, q, stabilizedWant, 1e-7, 0)
+	assert.Equal(t, stabilizedIter, res.Iter)
+}
+
+// POT 0.9.7's answer for TestBarycenterStabilizedKnownAnswer (8 digits).
+var stabilizedWant = []float64{0.46177654, 0.65968247, 0.73648936, 0.73967513,
+	0.71756994, 0.56396020}
+
+const stabilizedIter = 30
+
+// TestMMClosedForm: for a = b = (1/2, 1/2), M = [[1, 36], [9, 4]] and
+// reg_m = 5 the off-diagonal mass vanishes and each diagonal entry solves
+// its own 1-D problem: KL: M_ii + 2·5·log(G/½) = 0, G = ½ e^{-M_ii/10};
+// L2: M_ii + 2·5·(G - ½) = 0, G = ½ - M_ii/10.
+func TestMMClosedForm(t *testing.T) {
+	a, b := []float64{.5, .5}, []float64{.5, .5}
+	M := []float64{1, 36, 9, 4}
+	for _, tc := range []struct {
+		name string
+		div  unbalanced.Divergence
+		want []float64
+	}{
+		{"kl", unbalanced.KL, []float64{0.5 * math.Exp(-0.1), 0, 0, 0.5 * math.Exp(-0.4)}},
+		{"l2", unbalanced.L2, []float64{0.4, 0, 0, 0.1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			G := make([]float64, 4)
+			res, err := unbalanced.MM(a, b, M, 0, 5, 5, tc.div, G, nil,
+				unbalanced.Options{Tol: 1e-15})
+			require.NoError(t, err)
+			// The off-diagonal entries decay geometrically: 1e-15 after 1000
+			// iterations of the KL update (POT's own iterate: 5.5e-16).
+			testutil.AllClose(t, G, tc.want, 1e-12, 1e-14)
+			assert.InDelta(t, tc.want[0]+4*tc.want[3], res.Cost, 1e-12)
+		})
+	}
+}
+
+// TestMMLargeRegM: with equal masses and a large reg_m the marginals are
+// those of the balanced problem to 1e-3 (the check of POT's test_mm).
+func TestMMLargeRegM(t *testing.T) {
+	p := balancedProblem(10, 8, 12)
+	G := make([]float64, p.n*p.m)
+	_, err := unbalanced.MM(p.a, p.b, p.M, 0, 1e3, 1e3, unbalanced.KL, G, nil,
+		unbalanced.Options{MaxIter: 5000, Tol: 1e-15})
+	require.NoError(t, err)
+	rows, cols := marginals(G, p.n, p.m)
+	testutil.AllClose(t, rows, p.a, 0, 1e-3)
+	testutil.AllClose(t, cols, p.b, 0, 1e-3)
+}

@@ -16,7 +16,11 @@ from .sliced import (
     sliced_wasserstein_sphere,
     sliced_wasserstein_sphere_unif,
 )
-from .unbalanced import sinkhorn_unbalanced, sinkhorn_unbalanced2
+from .unbalanced import (
+    barycenter_unbalanced,
+    sinkhorn_unbalanced,
+    sinkhorn_unbalanced2,
+)
 from .utils import dist, unif
 
 __version__ = "0.1.0"
@@ -35,6 +39,7 @@ __all__ = [
     "barycenter",
     "sinkhorn_unbalanced",
     "sinkhorn_unbalanced2",
+    "barycenter_unbalanced",
     "emd",
     "emd2",
     "emd_1d",

@@ -1,5 +1,11 @@
 """Unbalanced optimal transport (POT's ``ot.unbalanced``)."""
 
+from ._barycenter import (
+    barycenter_unbalanced,
+    barycenter_unbalanced_sinkhorn,
+    barycenter_unbalanced_stabilized,
+)
+from ._mm import mm_unbalanced, mm_unbalanced2
 from ._sinkhorn import (
     sinkhorn_knopp_unbalanced,
     sinkhorn_stabilized_unbalanced,
@@ -8,9 +14,8 @@ from ._sinkhorn import (
     sinkhorn_unbalanced_translation_invariant,
 )
 
-# TODO(goot): barycenter_unbalanced (+ _sinkhorn, _stabilized), mm_unbalanced(2),
-# lbfgsb_unbalanced(2), uot_1d and the sliced variants of POT's ot.unbalanced
-# (issue 7).
+# TODO(goot): lbfgsb_unbalanced(2), uot_1d and the sliced variants of POT's
+# ot.unbalanced (issue 7).
 
 __all__ = [
     "sinkhorn_unbalanced",
@@ -18,4 +23,9 @@ __all__ = [
     "sinkhorn_knopp_unbalanced",
     "sinkhorn_stabilized_unbalanced",
     "sinkhorn_unbalanced_translation_invariant",
+    "barycenter_unbalanced",
+    "barycenter_unbalanced_sinkhorn",
+    "barycenter_unbalanced_stabilized",
+    "mm_unbalanced",
+    "mm_unbalanced2",
 ]
