@@ -333,5 +333,13 @@ def test_torch_in_torch_out():
     )
 
 
+def test_mixed_numpy_and_torch_is_refused():
+    import torch
+
+    x = np.zeros((3, 2))
+    with pytest.raises(ValueError):
+        mb.coupling(x, torch.zeros(3, 2))
+
+
 def test_goot_namespace():
     assert goot.minibatch.coupling is mb.coupling

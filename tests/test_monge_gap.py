@@ -134,6 +134,13 @@ def test_torch_value_and_type():
     assert float(goot.monge_gap(xt, 2 * xt + 1)) == 0.0
 
 
+def test_mixed_numpy_and_torch_is_refused():
+    import torch
+
+    with pytest.raises(ValueError):
+        goot.monge_gap(np.zeros((3, 2)), torch.zeros(3, 2))
+
+
 @pytest.mark.parametrize("cost", ["sqeuclidean", "euclidean", "cityblock"])
 def test_gradcheck_exact(cost):
     """Envelope gradient of the exact gap on inputs with a unique optimal

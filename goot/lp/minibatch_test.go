@@ -261,6 +261,40 @@ func FuzzEMDPoints(f *testing.F) {
 	})
 }
 
+// FuzzEMDCosts: random costs (some forbidden) never crash the batch, and
+// every problem gets EMD's result for its own matrix.
+func FuzzEMDCosts(f *testing.F) {
+	f.Add(uint64(1), uint8(3), uint8(4), uint8(5))
+	f.Add(uint64(9), uint8(1), uint8(1), uint8(2))
+	f.Fuzz(func(t *testing.T, seed uint64, k8, n8, m8 uint8) {
+		k, n, m := int(k8%5)+1, int(n8%10)+1, int(m8%10)+1
+		rng := rand.New(rand.NewPCG(seed, 1))
+		M := make([]float64, k*n*m)
+		for e := range M {
+			M[e] = rng.Float64()
+			if rng.IntN(10) == 0 {
+				M[e] = math.Inf(1)
+			}
+		}
+		batch := lp.Minibatch{K: k, N: n, M: m, B: simplexWeights(rng, k, m)}
+		plans := make([]float64, k*n*m)
+		results := make([]lp.Result, k)
+		require.NoError(t, lp.EMDCosts(M, batch, plans, lp.Options{}, results))
+		a := make([]float64, n)
+		for i := range a {
+			a[i] = 1 / float64(n)
+		}
+		for c := range k {
+			want := make([]float64, n*m)
+			res, err := lp.EMD(a, batch.B[c*m:(c+1)*m], M[c*n*m:(c+1)*n*m], want, nil, nil,
+				lp.Options{})
+			require.NoError(t, err)
+			require.Equal(t, res, results[c])
+			testutil.AllClose(t, plans[c*n*m:(c+1)*n*m], want, 0, 0)
+		}
+	})
+}
+
 func BenchmarkEMDPoints(b *testing.B) {
 	for _, d := range []int{2, 784} {
 		k, n := 64, 256
