@@ -184,6 +184,34 @@ def test_sample_plan_and_sampler_pair_rows():
             assert plans[c, i, j] > 0
 
 
+def test_sample_trajectory():
+    """With exact plans of square uniform snapshots the chains follow the
+    permutations of the plans; with entropic ones they stay in their support."""
+    rng = np.random.default_rng(20)
+    n, T, d = 10, 4, 2
+    X = rng.standard_normal((n, T, d)) + np.arange(T)[None, :, None]
+    traj = mb.OTPlanSampler("exact", rng=0).sample_trajectory(X)
+    assert traj.shape == (n, T, d)
+    np.testing.assert_array_equal(traj[:, 0], X[:, 0])
+    for t in range(T - 1):
+        perm = mb.coupling(X[:, t], X[:, t + 1]).argmax(axis=1)
+        i = [np.flatnonzero((X[:, t] == p).all(axis=1))[0] for p in traj[:, t]]
+        np.testing.assert_array_equal(traj[:, t + 1], X[perm[i], t + 1])
+
+    sampler = mb.OTPlanSampler("sinkhorn", reg=0.5, rng=1)
+    traj = sampler.sample_trajectory(X)
+    for t in range(T):
+        for p in traj[:, t]:
+            assert (X[:, t] == p).all(axis=1).any()
+
+    import torch
+
+    tt = mb.OTPlanSampler("exact", rng=0).sample_trajectory(torch.from_numpy(X))
+    assert isinstance(tt, torch.Tensor) and tt.shape == (n, T, d)
+    with pytest.raises(ValueError, match="X"):
+        sampler.sample_trajectory(X[:, :1])
+
+
 def test_gibbs_weights():
     x0, x1 = clouds(50, 50, 3, seed=14)
     w = mb.gibbs_pair_weights(x0, x1, eps=2.0)

@@ -15,7 +15,8 @@ by pairs drawn from an OT plan between the two batches. This module offers:
 - :class:`OTPlanSampler`: the same as a small object, with the constructor
   and methods of torchcfm's sampler of that name (``method``, ``reg``,
   ``reg_m``, ``normalize_cost``; ``get_map``, ``sample_map``,
-  ``sample_plan``, ``sample_plan_with_labels``), seeded;
+  ``sample_plan``, ``sample_plan_with_labels``, ``sample_trajectory``),
+  seeded, plus ``sample_plan_batch`` for many minibatches at once;
 - :func:`gibbs_pair_weights` and :func:`gibbs_tilt`: the pair weights of
   weighted conditional flow matching (W-CFM, Calvo-Ordonez et al. [4]_) and
   the diagnostic of how far their implied coupling is from having the
@@ -806,6 +807,38 @@ class OTPlanSampler:
         kwargs = self._kwargs()
         kwargs["num_threads"] = self.num_threads
         return sample_plans(x0, x1, replace=replace, rng=self.rng, **kwargs)
+
+    def sample_trajectory(self, X: Any):
+        """Chains of points through time snapshots, linked by OT plans.
+
+        ``X`` has shape (n, T, ...): n points at each of T times. The plans
+        between consecutive snapshots are computed in one batched call; then
+        each chain starts at point i of time 0 and moves to a point of time
+        t + 1 drawn from its row of the plan between t and t + 1. Returns an
+        array (or tensor) of shape (n, T, ...), as torchcfm's method of that
+        name.
+        """
+        check_same_backend(X)
+        P = _points(X, "X", batched=True)  # (n, T, d)
+        n, T = P.shape[0], P.shape[1]
+        if T < 2:
+            raise InputError(f"X must hold at least 2 time snapshots, got {T}")
+        steps = np.ascontiguousarray(P.transpose(1, 0, 2))  # (T, n, d)
+        kwargs = self._kwargs()
+        kwargs["num_threads"] = self.num_threads
+        plans = np.asarray(to_numpy(couplings(steps[:-1], steps[1:], **kwargs)))
+        index = [np.arange(n)]
+        for pi in plans:
+            rows = pi[index[-1]]
+            cdf = np.cumsum(rows, axis=1)
+            u = self.rng.random(n) * cdf[:, -1]
+            nxt = (cdf <= u[:, None]).sum(axis=1)
+            index.append(np.minimum(nxt, pi.shape[1] - 1))
+        index = np.stack(index, axis=1)  # (n, T)
+        times = np.arange(T)[None, :]
+        if is_tensor(X):
+            return X[from_numpy(index, X), from_numpy(times, X)]
+        return np.asarray(X)[index, times]
 
 
 # ---------------------------------------------------------------------------
