@@ -175,6 +175,28 @@ def test_tensor_in_tensor_out(case):
     assert_same_result(got, want)
 
 
+def _float_leaves(x):
+    if isinstance(x, torch.Tensor):
+        return [x] if x.dtype.is_floating_point else []
+    if isinstance(x, (list, tuple)):
+        return [y for z in x for y in _float_leaves(z)]
+    if isinstance(x, dict):
+        return [y for z in x.values() for y in _float_leaves(z)]
+    return []
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_float32_tensors_in_float32_tensors_out(case):
+    """As POT's torch backend: float32 in, float32 out (every float output)."""
+    _, fn, args, kwargs = case
+    f32 = torch.float32
+    targs = [t(x, f32) if isinstance(x, np.ndarray) else x for x in args]
+    tkw = {k: t(x, f32) if isinstance(x, np.ndarray) else x for k, x in kwargs.items()}
+    leaves = _float_leaves(fn(*targs, **tkw))
+    assert leaves and all(x.dtype == f32 for x in leaves)
+
+
 @pytest.mark.filterwarnings("ignore:Sinkhorn did not converge")  # POT in float32
 @pytest.mark.parametrize(
     "fn, args",
@@ -316,7 +338,7 @@ def test_emd2_multiple_histograms():
         ga, gb, gM = _grads(w * goot.emd2(a_, b_, M_), (a_, b_, M_))
         np.testing.assert_allclose(B.grad[:, c].numpy(), gb.numpy(), atol=1e-12)
     one = [goot.emd2(a, B[:, c].detach(), M) for c in range(2)]
-    np.testing.assert_allclose([float(v) for v in values], [float(v) for v in one])
+    np.testing.assert_allclose([v.item() for v in values], [v.item() for v in one])
 
 
 def test_emd2_float32_gradients_keep_dtype():
@@ -446,6 +468,7 @@ def test_lazy_gradients_are_refused_clearly():
 # 1-D and sliced: through the sorted matchings.
 
 
+@pytest.mark.filterwarnings("ignore:The use of `x.T`")  # inside POT
 @pytest.mark.parametrize("p", [1, 1.5, 2, 3])
 def test_wasserstein_1d_gradients_match_pot(p):
     rng = np.random.default_rng(int(p * 10))
@@ -538,3 +561,51 @@ def test_bures_wasserstein_gradcheck_on_spd_matrices():
         )
 
     assert torch.autograd.gradcheck(distance, (ms, Ls, Lt))
+
+
+# ---------------------------------------------------------------------------
+# dist: the cost matrix carries gradients to the points.
+
+
+@pytest.mark.parametrize("metric", ["sqeuclidean", "euclidean"])
+def test_dist_gradcheck(metric):
+    X, Y = clouds(5, 4, 3, seed=6, grad=True)
+    assert torch.autograd.gradcheck(lambda X, Y: goot.dist(X, Y, metric=metric), (X, Y))
+    assert torch.autograd.gradcheck(lambda X: goot.dist(X, metric=metric), (X,))
+
+
+def test_emd2_through_dist_matches_pot():
+    """The usual training loss: exact OT between a batch and its targets."""
+    X, Y = clouds(8, 8, 2, seed=7, grad=True)
+    got = _grads(goot.emd2([], [], goot.dist(X, Y)), (X, Y))
+    want = _grads(ot.emd2([], [], ot.dist(X, Y)), (X, Y))
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.numpy(), w.numpy(), atol=1e-12)
+
+
+def test_dist_gradients_for_other_metrics_are_refused_clearly():
+    X, Y = clouds(grad=True)
+    with pytest.raises(NotImplementedError, match="cityblock"):
+        goot.dist(X, Y, metric="cityblock")
+    assert goot.dist(X.detach(), Y.detach(), metric="cityblock").shape == (7, 6)
+
+
+@pytest.mark.filterwarnings("ignore:The use of `x.T`")  # inside POT
+@pytest.mark.parametrize("bias", [True, False])
+def test_empirical_bures_wasserstein_gradients(bias):
+    """Through the weighted mean and covariance to the samples: POT's torch
+    gradients, and gradcheck."""
+    rng = np.random.default_rng(12)
+    xs, xt = t(rng.standard_normal((12, 3)), grad=True), t(rng.standard_normal((9, 3)))
+    xt.requires_grad_()
+    ws = t(rng.random((12, 1)))
+
+    def distance(xs, xt, lib=goot):
+        W = lib.gaussian.empirical_bures_wasserstein_distance(xs, xt, ws=ws, bias=bias)
+        return W.reshape(())
+
+    got = _grads(2.0 * distance(xs, xt), (xs, xt))
+    want = _grads(2.0 * distance(xs, xt, ot), (xs, xt))
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.numpy(), w.numpy(), atol=1e-12)
+    assert torch.autograd.gradcheck(distance, (xs, xt))

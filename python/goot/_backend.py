@@ -142,7 +142,9 @@ def check_same_backend(*xs: Any) -> None:
         )
 
 
-def set_gradients(value: Any, inputs: Sequence[Any], grads: Sequence[Any]) -> Any:
+def set_gradients(
+    value: Any, inputs: Sequence[Any], grads: Sequence[Any], dtype: Any = None
+) -> Any:
     """`value` as a tensor whose backward pass gives ``grad_output * g`` to each
     input, as POT's ``nx.set_gradients``.
 
@@ -161,6 +163,9 @@ def set_gradients(value: Any, inputs: Sequence[Any], grads: Sequence[Any]) -> An
         as a float64 numpy array it returns the input's gradient (for values
         whose Jacobian is too large to store, e.g. block-diagonal ones).
 
+    dtype : torch.dtype, optional
+        The dtype of the result; by default that of the first tensor input.
+
     Returns
     -------
     torch.Tensor
@@ -171,7 +176,7 @@ def set_gradients(value: Any, inputs: Sequence[Any], grads: Sequence[Any]) -> An
     if like is None:
         return value
     torch = _torch()
-    out = from_numpy(np.asarray(value, dtype=np.float64), like)
+    out = from_numpy(np.asarray(value, dtype=np.float64), like, dtype)
     tracked = [
         (x, g)
         for x, g in zip(inputs, grads, strict=True)
@@ -277,17 +282,27 @@ def tensor_io(grad: Callable[..., Any] | None = None) -> Callable[[F], F]:
                 for name, value in originals.items()
                 if isinstance(value, torch.Tensor) and value.requires_grad
             ]
+            # float32 tensors in, float32 tensors out (POT), even where goot's
+            # numpy code returns a float64 scalar.
+            floats = [
+                x.dtype
+                for x in _flatten(originals.values())
+                if isinstance(x, torch.Tensor) and x.dtype.is_floating_point
+            ]
+            single = (
+                torch.float32 if floats and set(floats) == {torch.float32} else None
+            )
             if grad is None or not tracked or not torch.is_grad_enabled():
-                return _result_to_tensor(fn(*bound.args, **bound.kwargs), like)
+                out = fn(*bound.args, **bound.kwargs)
+                return _result_to_tensor(out, like, single)
 
             def attach(value: Any, **grads: Any) -> Any:
-                names = list(grads)
-                return set_gradients(
-                    value, [originals.get(n) for n in names], list(grads.values())
-                )
+                inputs = [originals.get(n) for n in grads]
+                dtype = single or _torch_float(value)
+                return set_gradients(value, inputs, list(grads.values()), dtype)
 
             bound.apply_defaults()
-            return _result_to_tensor(grad(dict(bound.arguments), attach), like)
+            return _result_to_tensor(grad(dict(bound.arguments), attach), like, single)
 
         return wrapper  # type: ignore[return-value]
 
@@ -330,25 +345,33 @@ def _arg_to_numpy(value: Any, name: str) -> Any:
 _TORCH_FLOATS = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64"}
 
 
-def _result_to_tensor(out: Any, like: Any) -> Any:
-    """Arrays and numbers in `out` as tensors like `like` (recursively)."""
+def _torch_float(x: Any) -> Any:
+    """The torch dtype of a numpy float array or scalar (None otherwise)."""
+    if isinstance(x, np.ndarray | np.generic) and x.dtype in _TORCH_FLOATS:
+        return getattr(_torch(), _TORCH_FLOATS[x.dtype])
+    return None
+
+
+def _result_to_tensor(out: Any, like: Any, single: Any = None) -> Any:
+    """Arrays and numbers in `out` as tensors like `like` (recursively); float
+    ones in dtype `single` when given, else in their own float dtype (Python
+    floats: in that of `like`)."""
     torch = _torch()
     if isinstance(out, torch.Tensor) or out is None or isinstance(out, (str, bool)):
         return out
     if isinstance(out, np.ndarray | np.generic):
         if out.dtype.kind == "f":
-            name = _TORCH_FLOATS.get(out.dtype)
-            return from_numpy(out, like, getattr(torch, name) if name else None)
+            return from_numpy(out, like, single or _torch_float(out))
         if out.dtype.kind in "biu":
             return from_numpy(out, like)
         return out
     if isinstance(out, float):
-        return from_numpy(out, like)
+        return from_numpy(out, like, single)
     if isinstance(out, list):
-        return [_result_to_tensor(x, like) for x in out]
+        return [_result_to_tensor(x, like, single) for x in out]
     if isinstance(out, tuple):
-        converted = tuple(_result_to_tensor(x, like) for x in out)
+        converted = tuple(_result_to_tensor(x, like, single) for x in out)
         return type(out)(*converted) if hasattr(out, "_fields") else converted
     if isinstance(out, dict):
-        return {k: _result_to_tensor(v, like) for k, v in out.items()}
+        return {k: _result_to_tensor(v, like, single) for k, v in out.items()}
     return out

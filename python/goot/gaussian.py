@@ -216,12 +216,26 @@ def bures_distance(Cs: Any, Ct: Any, paired: bool = False, log: bool = False, nx
     return W
 
 
-def _bures_wasserstein_grad(args: dict, attach: Any) -> Any:
-    """bures_wasserstein_distance with its gradients (one pair of Gaussians).
+def _pair_gradients(ms, mt, Cs, Ct, W):
+    """Gradients of W = W_2(N(ms, Cs), N(mt, Ct)) in (ms, mt, Cs, Ct).
 
-    W = sqrt(|ms - mt|^2 + B^2); the gradient of B^2 in Cs is I - A with A the
+    W^2 = |ms - mt|^2 + B^2; the gradient of B^2 in Cs is I - A with A the
     Monge map from N(0, Cs) to N(0, Ct) (symmetric), and likewise in Ct.
     """
+    scale = 0.0 if W == 0 else 1.0 / W
+    eye = np.eye(Cs.shape[0])
+    A_st = bures_wasserstein_mapping(ms, mt, Cs, Ct)[0]
+    A_ts = bures_wasserstein_mapping(mt, ms, Ct, Cs)[0]
+    return (
+        scale * (ms - mt),
+        scale * (mt - ms),
+        0.5 * scale * (eye - 0.5 * (A_st + A_st.T)),
+        0.5 * scale * (eye - 0.5 * (A_ts + A_ts.T)),
+    )
+
+
+def _bures_wasserstein_grad(args: dict, attach: Any) -> Any:
+    """bures_wasserstein_distance with its gradients (one pair of Gaussians)."""
     result = bures_wasserstein_distance(**args)
     ms, mt, Cs, Ct = (as_float64(args[k], k) for k in ("ms", "mt", "Cs", "Ct"))
     if Cs.ndim == 3 or Ct.ndim == 3 or ms.ndim == 2 or mt.ndim == 2:
@@ -230,18 +244,8 @@ def _bures_wasserstein_grad(args: dict, attach: Any) -> Any:
             "goot has gradients for one pair of Gaussians, not batches"
         )
     value = result[0] if args["log"] else result
-    W = float(value)
-    scale = 0.0 if W == 0 else 1.0 / W
-    eye = np.eye(Cs.shape[0])
-    A_st = bures_wasserstein_mapping(ms, mt, Cs, Ct)[0]
-    A_ts = bures_wasserstein_mapping(mt, ms, Ct, Cs)[0]
-    value = attach(
-        value,
-        ms=scale * (ms - mt),
-        mt=scale * (mt - ms),
-        Cs=0.5 * scale * (eye - 0.5 * (A_st + A_st.T)),
-        Ct=0.5 * scale * (eye - 0.5 * (A_ts + A_ts.T)),
-    )
+    grads = _pair_gradients(ms, mt, Cs, Ct, float(value))
+    value = attach(value, **dict(zip(("ms", "mt", "Cs", "Ct"), grads)))
     return (value, result[1]) if args["log"] else value
 
 
@@ -270,6 +274,10 @@ def bures_wasserstein_distance(
     -------
     W : float, or ndarray of shape (n, m), or (n,) when paired
     log : dict, only if ``log``
+
+    With torch tensors, for one pair of Gaussians, the value has its
+    closed-form gradients (in ``Cs``: :math:`(I - A)/(2W)`, ``A`` the Monge map
+    of :func:`bures_wasserstein_mapping`).
 
     Examples
     --------
@@ -483,7 +491,36 @@ def empirical_bures_wasserstein_mapping(
     return A, b
 
 
-@tensor_io()
+def _empirical_distance_grad(args: dict, attach: Any) -> Any:
+    """empirical_bures_wasserstein_distance with its gradients in the samples,
+    through the fitted means and covariances (the weights held fixed)."""
+    result = empirical_bures_wasserstein_distance(**args)
+    value = result[0] if args["log"] else result
+    xs, xt, reg, bias = (args[k] for k in ("xs", "xt", "reg", "bias"))
+    ms, mt, Cs, Ct = _fits(xs, xt, reg, args["ws"], args["wt"], bias)
+    g_ms, g_mt, g_Cs, g_Ct = _pair_gradients(ms[0], mt[0], Cs, Ct, float(value))
+
+    # m = sum p_i x_i and C = sum p_i (x_i - m)(x_i - m)^T + reg I, p = w / sum w:
+    # d/dx_i = p_i (dm + 2 dC (x_i - m)) (the path through m in C sums to 0).
+    # Without bias, m = 0 and C = sum p_i x_i x_i^T.
+    def in_samples(x, w, m, g_m, g_C):
+        x = _samples(x, "xs")
+        p = w / w.sum()
+        if not bias:
+            return p * (2.0 * x @ g_C)
+        return p * (g_m + 2.0 * (x - m) @ g_C)
+
+    ws = _weights_column(args["ws"], np.shape(xs)[0], "ws")
+    wt = _weights_column(args["wt"], np.shape(xt)[0], "wt")
+    value = attach(
+        value,
+        xs=in_samples(xs, ws, ms, g_ms, g_Cs),
+        xt=in_samples(xt, wt, mt, g_mt, g_Ct),
+    )
+    return (value, result[1]) if args["log"] else value
+
+
+@tensor_io(grad=_empirical_distance_grad)
 def empirical_bures_wasserstein_distance(
     xs: Any,
     xt: Any,
@@ -517,6 +554,9 @@ def empirical_bures_wasserstein_distance(
     -------
     W : float
     log : dict, only if ``log``
+
+    With torch tensors the distance has gradients in ``xs`` and ``xt``
+    through the fitted means and covariances (the weights held fixed).
 
     Examples
     --------

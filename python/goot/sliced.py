@@ -268,6 +268,10 @@ def sliced_wasserstein_distance(
         If X_s and X_t have different dimensions, the weights or projections have
         the wrong shape, or an input holds NaN or infinity.
 
+    With torch tensors the value has gradients in ``X_s``, ``X_t``, ``a`` and
+    ``b`` through the sorted matching of each direction (the directions held
+    fixed), equal to POT's torch gradients for the same ``projections``.
+
     Examples
     --------
     >>> import numpy as np, goot
@@ -316,6 +320,9 @@ def max_sliced_wasserstein_distance(
     maximum over the whole sphere, see :func:`max_sliced_wasserstein_ascent`.
     Arguments, returns and errors are those of
     :func:`sliced_wasserstein_distance`.
+
+    With torch tensors the value has gradients through the sorted matching of
+    the maximising direction, as :func:`sliced_wasserstein_distance`.
 
     Examples
     --------

@@ -16,7 +16,45 @@ __all__ = ["dist", "unif", "list_to_array"]
 _GO_METRICS = ("sqeuclidean", "euclidean", "cityblock", "minkowski")
 
 
-@tensor_io()
+def cost_gradients(metric, X, Y, G, M):
+    """The gradients of <G, dist(X, Y, metric)> in X and Y, for a fixed (n, m)
+    weight G (a plan, or the incoming gradient of M) and M = dist(X, Y)."""
+    if metric == "sqeuclidean":
+        W = 2.0 * G
+    elif metric == "euclidean":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            W = np.where(M > 0, G / M, 0.0)  # 0 at coincident points
+    else:
+        # TODO(goot): gradients through the other metrics (issue 7).
+        raise NotImplementedError(
+            f"goot's gradients go through metric 'sqeuclidean' or 'euclidean', "
+            f"not {metric!r}"
+        )
+    return W.sum(1)[:, None] * X - W @ Y, W.sum(0)[:, None] * Y - W.T @ X
+
+
+def _dist_grad(args: dict, attach: Any) -> Any:
+    """dist with its vector-Jacobian products in x1 and x2."""
+    M = dist(**args)
+    if args["w"] is not None:
+        raise NotImplementedError("goot has no gradients for dist with weights w")
+    x1, x2, metric = args["x1"], args["x2"], args["metric"]
+    X = _points(x1, "x1")
+    Y = X if x2 is None else _points(x2, "x2")
+    M64 = np.asarray(M, dtype=np.float64)
+    cost_gradients(metric, X[:1], Y[:1], M64[:1, :1], M64[:1, :1])  # metric check
+
+    def in_x1(grad_output):
+        gX, gY = cost_gradients(metric, X, Y, grad_output, M64)
+        return (gX if x2 is not None else gX + gY).reshape(np.shape(x1))
+
+    def in_x2(grad_output):
+        return cost_gradients(metric, X, Y, grad_output, M64)[1].reshape(np.shape(x2))
+
+    return attach(M, x1=in_x1, x2=in_x2)
+
+
+@tensor_io(grad=_dist_grad)
 def dist(
     x1: Any,
     x2: Any = None,
@@ -53,6 +91,9 @@ def dist(
     -------
     M : ndarray, shape (n1, n2)
         float32 when ``x1`` is float32, else float64.
+
+    With torch tensors, for ``'sqeuclidean'`` and ``'euclidean'``, the matrix
+    has gradients in ``x1`` and ``x2``.
 
     Examples
     --------

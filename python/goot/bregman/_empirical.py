@@ -15,7 +15,7 @@ import numpy as np
 from .._backend import tensor_io
 from .._core import InputError, address, as_float64, call, weights_or_uniform
 from ..lp._network_simplex import _check_iter
-from ..utils import dist, unif
+from ..utils import cost_gradients, dist, unif
 from ._sinkhorn import (
     _INFO_LEN,
     _NOT_CONVERGED,
@@ -138,26 +138,8 @@ def _cloud_envelope(X_s, X_t, reg, a, b, regularized, metric, numIterMax,
     )  # fmt: skip
     P = np.asarray(out.plan, dtype=np.float64)
     value = _entropic_value(P, M, a, b, _reg(reg)) if regularized else out.loss(False)
-    grad_s, grad_t = _cost_gradients(metric, X_s, X_t, P, M)
+    grad_s, grad_t = cost_gradients(metric, X_s, X_t, P, M)
     return _CloudValue(value, out.log, grad_s, grad_t, f, g)
-
-
-def _cost_gradients(metric, X_s, X_t, P, M):
-    """The gradients of <P, dist(X_s, X_t)> in X_s and X_t, P held fixed."""
-    if metric == "sqeuclidean":
-        W = 2.0 * P
-    elif metric == "euclidean":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            W = np.where(M > 0, P / M, 0.0)
-    else:
-        # TODO(goot): gradients through the other metrics of dist (issue 7).
-        raise NotImplementedError(
-            f"goot's gradients go through metric 'sqeuclidean' or 'euclidean', "
-            f"not {metric!r}"
-        )
-    grad_s = W.sum(1)[:, None] * X_s - W @ X_t
-    grad_t = W.sum(0)[:, None] * X_t - W.T @ X_s
-    return grad_s, grad_t
 
 
 def _empirical_sinkhorn2_grad(args: dict, attach: Any) -> Any:
@@ -296,6 +278,10 @@ def empirical_sinkhorn2(
     See :func:`empirical_sinkhorn` for the arguments; with ``isLazy=True`` the
     loss is summed block by block in Go, in O(ns + nt) memory.
 
+    With torch tensors the loss has the envelope gradients of
+    :func:`goot.sinkhorn2`, chained to ``X_s`` and ``X_t`` through the
+    ``'sqeuclidean'`` or ``'euclidean'`` cost (not yet with ``isLazy=True``).
+
     Examples
     --------
     >>> import numpy as np, goot
@@ -401,6 +387,9 @@ def empirical_sinkhorn_divergence(
     The two differ by a term of order ``reg``. Log keys (both modes):
     ``sinkhorn_loss_ab``, ``sinkhorn_loss_a``, ``sinkhorn_loss_b`` (the three
     values W), ``log_sinkhorn_ab``, ``log_sinkhorn_a``, ``log_sinkhorn_b``.
+
+    With torch tensors the divergence has the envelope gradients of its three
+    terms (see :func:`goot.sinkhorn2`), exact with ``value="regularized"``.
 
     Examples
     --------

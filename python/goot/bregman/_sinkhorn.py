@@ -1121,6 +1121,14 @@ def sinkhorn2(
     ``'greenkhorn'`` and ``'sinkhorn_epsilon_scaling'``. With 2-D ``b`` a
     vector of k losses is returned.
 
+    With torch tensors the loss carries envelope gradients, as POT's
+    ``ot.solve(..., grad="envelope")``: the plan in ``M`` and
+    ``reg·(log u − mean)``, ``reg·(log v − mean)`` in ``a`` and ``b``, in
+    memory independent of the number of iterations. They are the exact
+    gradients of the regularised objective at convergence, and differ by
+    O(reg) from those of the linear loss returned (POT's torch backend unrolls
+    the iterations to differentiate the latter).
+
     Examples
     --------
     >>> import goot

@@ -258,6 +258,8 @@ def _emd2_grad(args: dict, attach: Any) -> Any:
 
     if is_empty(b) or np.ndim(b) == 1:
         return solve(b, lambda dv: dv)
+    # TODO(goot): one batched call returning the k plans, as without gradients
+    # (issue 7).
     b = np.asarray(b)
 
     def in_column(c: int) -> Any:
@@ -304,6 +306,10 @@ def emd2(
         and ``b`` has several columns, as in POT).
     return_matrix : bool, optional
         If True, return ``[cost, log]`` with the plan in ``log["G"]``.
+
+    With torch tensors the cost has POT's gradients: the plan in ``M`` and the
+    dual potentials minus their mean in ``a`` and ``b`` (for each column of a
+    2-D ``b``), scaled by the incoming gradient.
 
     Returns
     -------

@@ -336,6 +336,9 @@ def wasserstein_1d(
         If the two measures have different total masses, p < 1, or a value or
         weight is NaN.
 
+    With torch tensors the value has gradients in the values and the weights
+    through the sorted matching (POT's torch gradients).
+
     Examples
     --------
     >>> import numpy as np, goot
