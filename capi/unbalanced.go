@@ -103,3 +103,20 @@ func UnbalancedMM(a uintptr, n int, b uintptr, m int, M uintptr, reg, regA, regB
 	out[4] = res.Cost
 	return int(res.Status), nil
 }
+
+// UnbalancedPrimalLoss runs unbalanced.PrimalLoss: a (n), b (m), M, C, G
+// and grad (n×m; C may be 0 when reg is 0), plan and marg penalties
+// (unbalanced.Penalty). It returns the objective.
+func UnbalancedPrimalLoss(a uintptr, n int, b uintptr, m int, M, C, G, grad uintptr,
+	reg, regA, regB float64, plan, marg int) (value float64, err error) {
+	defer guard(&err)
+	var w views
+	av, bv, Mv := w.get("a", a, n), w.get("b", b, m), w.get("M", M, n*m)
+	Cv, Gv, gv := w.opt("c", C, n*m), w.get("G", G, n*m), w.get("grad", grad, n*m)
+	if w.err != nil {
+		return 0, wrap(w.err)
+	}
+	value, err = unbalanced.PrimalLoss(av, bv, Mv, Cv, Gv, gv, reg, regA, regB,
+		unbalanced.Penalty(plan), unbalanced.Penalty(marg))
+	return value, wrap(err)
+}

@@ -25,6 +25,7 @@ MODULES = [
     "goot.unbalanced._sinkhorn",
     "goot.unbalanced._barycenter",
     "goot.unbalanced._mm",
+    "goot.unbalanced._lbfgs",
 ]
 
 

@@ -8,15 +8,18 @@ import (
 
 // BarycenterStabilized computes the barycenter of Barycenter as POT's
 // barycenter_unbalanced_stabilized does, in its scaling domain so that its
-// iterates are POT's: with potentials alpha, beta (from 0),
-// K = exp((alpha_i + beta_j - M_ij)/reg) and u = v = q = 1/dim to start,
+// iterates are POT's until the first absorption: with potentials alpha,
+// beta (from 0), K = exp((alpha_i + beta_j - M_ij)/reg) and
+// u = v = q = 1/dim to start,
 //
 //	u = (A / (K v + 1e-16))^fi · exp(-alpha/(reg + regM)),
 //	q = (Σ_c w_c ((Kᵀu_c)^{1-fi} · exp(-beta/(reg + regM))))^{1/(1-fi)},
 //	v = (q / (Kᵀu + 1e-16))^fi · exp(-beta/(reg + regM)),
 //
 // and when a scaling exceeds opt.Tau (default 1e3) reg·log of its row
-// maximum is absorbed into the potentials, K rebuilt and v reset to 1. The
+// maximum is absorbed into the potentials, K rebuilt and the scalings of
+// that row divided by it (POT resets v to 1 instead, which changes the
+// iterate; see Stabilized in Solve and reported case B18). The
 // relative change of q is checked on iteration 0 and every 10th iteration
 // without absorption and the loop stops below opt.Tol. A zero in Kᵀu or a
 // non-finite scaling stops it at the previous q (Result.Breakdown).
@@ -103,11 +106,10 @@ func BarycenterStabilized(A, M, weights []float64, k int, reg, regM float64, q, 
 		absorbing := anyAbove(u, tau) || anyAbove(v, tau)
 		if absorbing {
 			for i := range dim {
-				alpha[i] += reg * math.Log(maxOf(u[i*k:(i+1)*k]))
-				beta[i] += reg * math.Log(maxOf(v[i*k:(i+1)*k]))
+				fold(alpha[i:i+1], u[i*k:(i+1)*k], maxOf(u[i*k:(i+1)*k]), reg)
+				fold(beta[i:i+1], v[i*k:(i+1)*k], maxOf(v[i*k:(i+1)*k]), reg)
 			}
 			rebuild()
-			fill(v, 1)
 		}
 
 		if !allFinite(u) || !allFinite(v) || anyZero(ktu) {

@@ -152,3 +152,18 @@ func FuzzMM(f *testing.F) {
 		}
 	})
 }
+
+func FuzzPrimalLoss(f *testing.F) {
+	f.Add([]byte{1, 2, 3, 4, 5, 6, 7}, uint8(3), uint8(2), 0.1, 1.0, uint8(0), uint8(1))
+	f.Fuzz(func(t *testing.T, data []byte, n, m uint8, reg, regM float64, pl, mg uint8) {
+		nn, mm := int(n%6)+1, int(m%6)+1
+		a, b, M := fuzzProblem(data, nn, mm)
+		G, grad := append([]float64(nil), M...), make([]float64, nn*mm)
+		_, err := unbalanced.PrimalLoss(a, b, M, M, G, grad, reg, regM, regM,
+			unbalanced.Penalty(pl%5), unbalanced.Penalty(mg%5))
+		var ae *goot.ArgError
+		if err != nil && !errors.As(err, &ae) {
+			t.Fatalf("error that is not an ArgError: %v", err)
+		}
+	})
+}

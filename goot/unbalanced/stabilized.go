@@ -17,10 +17,16 @@ import (
 // (the exp factors are 1 for an infinite weight). When some scaling exceeds
 // opt.Tau (default 1e5), reg·log of its largest value (per row with several
 // histograms, over all of u for one) is added to the potentials, K is
-// rebuilt and v reset to 1. The relative change of u is recorded on
-// iteration 0 and every 10th iteration without absorption, and the loop
-// runs while it is above opt.Tol. Non-finite scalings or a zero column of
-// Kᵀu stop the solve at the previous scalings (Result.Breakdown).
+// rebuilt and the scalings divided by that value. The relative change of u
+// is recorded on iteration 0 and every 10th iteration without absorption,
+// and the loop runs while it is above opt.Tol. Non-finite scalings or a
+// zero column of Kᵀu stop the solve at the previous scalings
+// (Result.Breakdown).
+//
+// Unlike POT 0.9.7, which resets v to 1 after an absorption and so loses v
+// (its plan is then far from the fixed point: goot's reported case B18, POT
+// issue #711), the absorption keeps the plan u K v unchanged, so the
+// iterates are POT's until the first absorption and Knopp's throughout.
 //
 // f and g receive alpha/reg + log u and beta/reg + log v (POT's logu and
 // logv); with opt.Warm they hold log u, log v to start from.
@@ -165,27 +171,39 @@ func (s *stabSolver) pass() {
 
 // absorb moves reg·log of the largest scaling (per row with several
 // histograms, overall with one, as POT) into the potentials, rebuilds K and
-// resets v to 1.
+// divides the scalings by that largest value, which leaves the plan
+// u_i K_ij v_j as it was.
 func (s *stabSolver) absorb() {
 	k := s.k
 	if k == 1 {
-		du, dv := s.reg*math.Log(maxOf(s.u)), s.reg*math.Log(maxOf(s.v))
-		for i := range s.alpha {
-			s.alpha[i] += du
-		}
-		for j := range s.beta {
-			s.beta[j] += dv
-		}
+		fold(s.alpha, s.u, maxOf(s.u), s.reg)
+		fold(s.beta, s.v, maxOf(s.v), s.reg)
 	} else {
 		for i := range s.alpha {
-			s.alpha[i] += s.reg * math.Log(maxOf(s.u[i*k:(i+1)*k]))
+			ui := s.u[i*k : (i+1)*k]
+			fold(s.alpha[i:i+1], ui, maxOf(ui), s.reg)
 		}
 		for j := range s.beta {
-			s.beta[j] += s.reg * math.Log(maxOf(s.v[j*k:(j+1)*k]))
+			vj := s.v[j*k : (j+1)*k]
+			fold(s.beta[j:j+1], vj, maxOf(vj), s.reg)
 		}
 	}
 	s.buildKernel()
-	fill(s.v, 1)
+}
+
+// fold adds reg·log(top) to the potentials and divides the scalings by top
+// (nothing when top is 0 or not finite: the health check then stops the
+// solve).
+func fold(potential, scaling []float64, top, reg float64) {
+	if !(top > 0) || math.IsInf(top, 1) {
+		return
+	}
+	for i := range potential {
+		potential[i] += reg * math.Log(top)
+	}
+	for i := range scaling {
+		scaling[i] /= top
+	}
 }
 
 // buildKernel sets K = exp((alpha_i + beta_j - M0_ij)/reg).

@@ -416,3 +416,41 @@ func TestMMLargeRegM(t *testing.T) {
 	testutil.AllClose(t, rows, p.a, 0, 1e-3)
 	testutil.AllClose(t, cols, p.b, 0, 1e-3)
 }
+
+// TestPrimalLossGradient: the gradient of PrimalLoss matches central
+// finite differences for every smooth pair of penalties (TV is checked away
+// from its kinks: the marginals of G differ from a and b).
+func TestPrimalLossGradient(t *testing.T) {
+	p := randomProblem(4, 3, 13)
+	rng := rand.New(rand.NewPCG(13, 1))
+	G, C := make([]float64, 12), make([]float64, 12)
+	for e := range G {
+		G[e], C[e] = rng.Float64()+0.1, rng.Float64()+0.1
+	}
+	grad, scratch := make([]float64, 12), make([]float64, 12)
+	const h = 1e-6
+	// fdTol: central differences err by O(h²·f''') ≈ 1e-11 here, plus the
+	// rounding of f (1e-16) divided by h.
+	const fdTol = 1e-7
+	for _, plan := range []unbalanced.Penalty{unbalanced.PenaltyKL, unbalanced.PenaltyL2,
+		unbalanced.PenaltyEntropy} {
+		for _, marg := range []unbalanced.Penalty{unbalanced.PenaltyKL, unbalanced.PenaltyL2,
+			unbalanced.PenaltyTV} {
+			_, err := unbalanced.PrimalLoss(p.a, p.b, p.M, C, G, grad, 0.3, 1, 2, plan, marg)
+			require.NoError(t, err)
+			for e := range G {
+				x := G[e]
+				G[e] = x + h
+				up, _ := unbalanced.PrimalLoss(p.a, p.b, p.M, C, G, scratch, 0.3, 1, 2, plan, marg)
+				G[e] = x - h
+				down, _ := unbalanced.PrimalLoss(p.a, p.b, p.M, C, G, scratch, 0.3, 1, 2, plan,
+					marg)
+				G[e] = x
+				assert.InDelta(t, (up-down)/(2*h), grad[e], fdTol, "plan %d marg %d", plan, marg)
+			}
+		}
+	}
+	_, err := unbalanced.PrimalLoss(p.a, p.b, p.M, C, G, grad, 0.3, 1, 2,
+		unbalanced.PenaltyTV, unbalanced.PenaltyKL)
+	assert.Error(t, err)
+}

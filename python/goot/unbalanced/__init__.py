@@ -5,6 +5,7 @@ from ._barycenter import (
     barycenter_unbalanced_sinkhorn,
     barycenter_unbalanced_stabilized,
 )
+from ._lbfgs import lbfgsb_unbalanced, lbfgsb_unbalanced2
 from ._mm import mm_unbalanced, mm_unbalanced2
 from ._sinkhorn import (
     sinkhorn_knopp_unbalanced,
@@ -14,8 +15,7 @@ from ._sinkhorn import (
     sinkhorn_unbalanced_translation_invariant,
 )
 
-# TODO(goot): lbfgsb_unbalanced(2), uot_1d and the sliced variants of POT's
-# ot.unbalanced (issue 7).
+# TODO(goot): uot_1d and the sliced variants of POT's ot.unbalanced (issue 7).
 
 __all__ = [
     "sinkhorn_unbalanced",
@@ -28,4 +28,6 @@ __all__ = [
     "barycenter_unbalanced_stabilized",
     "mm_unbalanced",
     "mm_unbalanced2",
+    "lbfgsb_unbalanced",
+    "lbfgsb_unbalanced2",
 ]

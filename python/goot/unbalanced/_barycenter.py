@@ -170,7 +170,9 @@ def barycenter_unbalanced_stabilized(
     being absorbed into the potentials α, β when one exceeds ``tau``; the
     error is checked on iteration 0 and every 10th iteration without
     absorption, as POT does, whose iterates goot follows (scaling domain and
-    warnings included).
+    warnings included) until the first absorption: there goot divides the
+    scalings by the absorbed values, which keeps the iterate, where POT
+    resets v to 1 (see :func:`sinkhorn_stabilized_unbalanced`).
 
     Parameters are those of :func:`barycenter_unbalanced_sinkhorn`, plus
     ``tau`` (absorption threshold, default 1e3).

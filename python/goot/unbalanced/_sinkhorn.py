@@ -488,11 +488,16 @@ def sinkhorn_stabilized_unbalanced(
     :math:`M^0 = M - \mathrm{reg}\log c`,
     :math:`u = (a / (K v + 10^{-16}))^{\mathrm{fi}_1} e^{-\alpha/(\mathrm{reg}
     + \mathrm{reg_{m1}})}` and likewise for v; when a scaling exceeds ``tau``
-    the log of its largest value is absorbed into the potentials and v reset
-    to 1. The error (relative change of u) is checked on iteration 0 and
-    every 10th iteration without absorption. goot keeps this scaling domain so
-    that its iterates are POT's, warnings included ("Numerical errors at
-    iteration", and the non-convergence warning).
+    the log of its largest value is absorbed into the potentials. The error
+    (relative change of u) is checked on iteration 0 and every 10th iteration
+    without absorption. goot keeps this scaling domain so that its iterates
+    are POT's, warnings included ("Numerical errors at iteration", and the
+    non-convergence warning), with one deliberate difference: after an
+    absorption goot divides the scalings by the absorbed value, which keeps
+    the plan, where POT resets v to 1 and then converges to a wrong plan
+    (POT issue #711, goot's reported case B18). So the two agree until the
+    first absorption, and goot's result is that of
+    :func:`sinkhorn_knopp_unbalanced` throughout.
 
     Parameters are those of :func:`sinkhorn_unbalanced`, plus ``tau``
     (absorption threshold, default 1e5).
