@@ -3,6 +3,7 @@
 #   make demo   set up, build, run the demo on real data (first README command)
 #   make test   set up, build, run every Go and Python test (second README command)
 #   make bench  the goot-vs-POT benchmarks (writes nothing; see benchmarks/)
+#   make flow-matching  the flow-matching example (needs torch; PNG in examples/out/)
 #
 # Needs Go >= 1.26, gcc, Python >= 3.9 with its headers and venv; everything
 # else is installed into .venv from PyPI and the Go module proxy.
@@ -13,7 +14,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.goot-deps
 TORCH  := $(VENV)/.goot-torch
 
-.PHONY: all setup setup-torch build test test-go test-py lint demo bench clean
+.PHONY: all setup setup-torch build test test-go test-py lint demo flow-matching bench clean
 
 all: build
 
@@ -55,6 +56,10 @@ lint: setup
 demo: build
 	$(PY) examples/demo.py
 
+# OT-CFM on a 2-D toy with goot's minibatch couplings; writes examples/out/.
+flow-matching: build setup-torch
+	$(PY) examples/flow_matching.py
+
 bench: build
 	$(PY) benchmarks/bench_emd.py
 	$(PY) benchmarks/bench_gaussian.py
@@ -62,6 +67,7 @@ bench: build
 	$(PY) benchmarks/bench_sliced.py
 	$(PY) benchmarks/bench_sns.py
 	$(PY) benchmarks/bench_unbalanced.py
+	$(PY) benchmarks/bench_minibatch.py
 
 clean:
 	rm -rf _gopy_build build dist python/goot.egg-info python/goot/_gopy

@@ -20,6 +20,8 @@ MODULES = [
     "goot.bregman._convolutional",
     "goot.lp._barycenter_solvers",
     "goot.sliced",
+    "goot.minibatch",
+    "goot._monge_gap",
     "goot.unbalanced._sinkhorn",
     "goot.unbalanced._barycenter",
     "goot.unbalanced._mm",
@@ -42,6 +44,7 @@ def test_public_functions_have_examples():
     names += ["sinkhorn_unbalanced", "sinkhorn_unbalanced2"]
     names += ["sliced_wasserstein_distance", "max_sliced_wasserstein_distance"]
     names += ["sliced_wasserstein_sphere", "sliced_wasserstein_sphere_unif"]
+    names += ["monge_gap"]
     for name in names:
         doc = getattr(goot, name).__doc__
         assert doc and ">>> " in doc, name

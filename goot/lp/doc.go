@@ -5,6 +5,9 @@
 // histograms for a dense cost matrix, by a network simplex that keeps only
 // a spanning tree of the n·m implicit arcs (O(n+m) memory besides M).
 // EMDBatch solves one problem per column of a weight matrix, in parallel.
+// EMDPoints and EMDCosts solve many independent problems of one size (the
+// minibatch couplings of flow matching) on every core, building each cost
+// matrix on the goroutine that solves it.
 //
 // References:
 //   - Ahuja, Magnanti, Orlin, "Network Flows: Theory, Algorithms, and

@@ -5,8 +5,9 @@ return values, log dicts and warnings), so ``import goot as ot`` works for the
 functions goot covers. See the README for what is covered.
 """
 
-from . import bregman, gaussian, gmm, lp, sliced, unbalanced, utils
+from . import bregman, gaussian, gmm, lp, minibatch, sliced, unbalanced, utils
 from ._core import GootError, GootForkError, InputError
+from ._monge_gap import monge_gap
 from .bregman import barycenter, sinkhorn, sinkhorn2
 from .lp import emd, emd2, emd2_1d, emd_1d, wasserstein_1d
 from .sliced import (
@@ -29,6 +30,7 @@ __all__ = [
     "gaussian",
     "gmm",
     "lp",
+    "minibatch",
     "sliced",
     "unbalanced",
     "utils",
@@ -49,6 +51,7 @@ __all__ = [
     "sliced_wasserstein_sphere_unif",
     "dist",
     "unif",
+    "monge_gap",
     "GootError",
     "GootForkError",
     "InputError",
