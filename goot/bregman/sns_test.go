@@ -182,10 +182,17 @@ func TestSNSNeverWorseThanSinkhorn(t *testing.T) {
 func TestSNSIterationLimit(t *testing.T) {
 	p := lap(60, 2)
 	_, res := sns(t, p, 1.0/1200, bregman.SNSOptions{
-		Options: bregman.Options{MaxIter: 5, Tol: 1e-12}})
+		Options: bregman.Options{MaxIter: 5, Tol: 1e-12}, Levels: -1})
 	assert.Equal(t, goot.IterationLimit, res.Status)
 	assert.Equal(t, 5, res.Iter)
-	assert.Zero(t, res.NewtonIter)
+	assert.Zero(t, res.NewtonIter, "the 20 warm-up iterations are cut at 5")
+	for _, limit := range []int{1, 7, 12} {
+		_, res = sns(t, p, 1.0/1200, bregman.SNSOptions{
+			Options: bregman.Options{MaxIter: limit, Tol: 1e-12}})
+		assert.Equal(t, goot.IterationLimit, res.Status)
+		assert.Equal(t, limit, res.Iter, "with the continuation")
+		assert.Len(t, res.Errors, limit)
+	}
 }
 
 func TestSNSWarmStart(t *testing.T) {
