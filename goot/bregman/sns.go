@@ -76,8 +76,9 @@ const (
 	maxShift = 1e-1
 	// cgSteps·(n+m) caps the CG iterations: the sparse system is a weighted
 	// graph Laplacian whose weights span many orders of magnitude, and
-	// Jacobi-PCG needs many passes over its n+m unknowns to resolve it (with
-	// 10 instead of 50, n = 100 above needs 38 Newton steps instead of 25).
+	// Jacobi-PCG on it needed many passes over its n+m unknowns (with 10
+	// instead of 50, n = 100 above needed 38 Newton steps instead of 25);
+	// CG on its Schur complement needs far fewer and rarely meets the cap.
 	cgSteps = 50
 	// regScale is the ratio between successive regularisations of the
 	// continuation, and levelTol the L1 error at which a coarse level ends.
@@ -118,8 +119,9 @@ const (
 // whose gradient is (a - P1, b - Pᵀ1) and whose negated Hessian is
 // [[diag(P1), P], [Pᵀ, diag(Pᵀ1)]]. The off-diagonal block P is sparsified
 // (largest entries kept, see sparsify), the diagonal blocks are exact, and
-// the system is solved by Jacobi-preconditioned conjugate gradient on the
-// CSR matrix, to a relative residual max(CGTol, min(err, 1e-2)).
+// the system is solved by conjugate gradient on the Schur complement of
+// the row block (preconditioned by its diagonal; CSR matrix), to a relative
+// residual max(CGTol, min(err, 1e-2)).
 // Safeguards: g is fixed at its heaviest column (the dual is invariant
 // under f + t, g - t), a relative diagonal shift (adapted as in
 // Levenberg–Marquardt, from 1e-10), a backtracking line search on F (a
@@ -201,6 +203,7 @@ type sns struct {
 	val    []float64
 	rowMax []float64
 	colMax []float64 // count×m, reduced into the first m
+	sinv   []float64 // m: inverse diagonal of the Schur complement
 	counts []float64 // count×expBins
 	masses []float64 // count×expBins
 }
@@ -242,6 +245,7 @@ func newSNS(s *logSolver, opt SNSOptions) *sns {
 		make([]float64, k)
 	w.rowPtr = make([]int, n+1)
 	w.rowMax, w.colMax = make([]float64, n), make([]float64, s.count*m)
+	w.sinv = make([]float64, m)
 	w.counts, w.masses = make([]float64, s.count*expBins), make([]float64, s.count*expBins)
 	return w
 }
@@ -682,81 +686,131 @@ func (w *sns) kept() float64 {
 	return float64(w.rowPtr[w.n]) / (float64(w.n) * float64(w.m))
 }
 
-// apply sets y = H_s x on the free variables (0 elsewhere), H_s =
-// [[D_r, P_s], [P_sᵀ, D_c]] with the shifted diagonals.
-func (w *sns) apply(x, y []float64) {
-	n := w.n
-	xf, xg := x[:n], x[n:]
-	yf, yg := y[:n], y[n:]
-	for j, d := range w.diag[n:] {
-		yg[j] = d * xg[j]
-	}
-	for i := range n {
-		s, xi := w.diag[i]*xf[i], xf[i]
-		for k := w.rowPtr[i]; k < w.rowPtr[i+1]; k++ {
-			j, v := w.col[k], w.val[k]
-			s += v * xg[j]
-			yg[j] += v * xi
-		}
-		yf[i] = s
-	}
-	for k, v := range w.inv {
-		if v == 0 {
-			y[k] = 0
-		}
-	}
-}
-
 // TODO(goot): the three passes of sparsify could be fused into the
 // accepted plan pass, and the line search could start from a better α than
 // 1 after a short step (each halving is a pass with exp) (issue 4).
 
-// conjugateGradient solves H_s dir = grad by Jacobi-preconditioned CG from
-// 0, to a relative residual of tol or cgSteps·(n+m) steps. Masked variables stay
-// 0: their gradient, preconditioner and matrix rows are 0.
+// conjugateGradient solves H_s dir = grad through the Schur complement of
+// the row block. With H_s = [[D_r, B], [Bᵀ, D_c]] and D_r diagonal, the f part is
+// eliminated exactly, dir_f = D_r⁻¹(grad_f - B dir_g), and
+//
+//	S dir_g = grad_g - Bᵀ D_r⁻¹ grad_f,  S = D_c - Bᵀ D_r⁻¹ B,
+//
+// is solved by CG preconditioned with diag(S), from 0, until the residual
+// (which is the full system's: its f rows are solved exactly) is below tol
+// relative to ‖grad‖, or cgSteps·(n+m) steps. Each step costs what a step
+// of Jacobi-PCG on H_s costs (one product with B, one with Bᵀ), and far
+// fewer are needed: over whole solves, 201 instead of 1742 steps on the
+// random assignment (n = 500, reg = 1/1200), 658 instead of 48515 at reg =
+// 1/3000, 2909 instead of 7599 on the L1 digit images. Masked variables
+// stay 0.
 func (w *sns) conjugateGradient(tol float64) {
-	x, r, z, p, q := w.dir, w.res, w.z, w.dp, w.q
-	clear(x)
-	copy(r, w.grad)
-	rz, rhs := 0.0, 0.0
-	for k := range r {
-		z[k] = w.inv[k] * r[k]
-		rz += r[k] * z[k]
-		rhs += r[k] * r[k]
+	n := w.n
+	x, r, z, p, q := w.dir[n:], w.res[n:], w.z[n:], w.dp[n:], w.q[n:]
+	rowInv, colMask, pre := w.inv[:n], w.inv[n:], w.sinv
+
+	// Preconditioner diag(S) and right-hand side, in one pass over B.
+	copy(pre, w.diag[n:])
+	copy(r, w.grad[n:])
+	for i, d := range rowInv {
+		if d == 0 {
+			continue
+		}
+		gi := d * w.grad[i]
+		for k := w.rowPtr[i]; k < w.rowPtr[i+1]; k++ {
+			j, v := w.col[k], w.val[k]
+			pre[j] -= v * v * d
+			r[j] -= v * gi
+		}
 	}
+	rhs := 0.0
+	for _, g := range w.grad {
+		rhs += g * g
+	}
+	rz := 0.0
+	for j, s := range pre {
+		switch {
+		case colMask[j] == 0:
+			pre[j], r[j] = 0, 0
+		case s > 0:
+			pre[j] = 1 / s
+		default: // rounding ate diag(S): fall back to D_c
+			pre[j] = colMask[j]
+		}
+		z[j] = pre[j] * r[j]
+		rz += r[j] * z[j]
+	}
+	clear(x)
 	copy(p, z)
 	limit := tol * tol * rhs
-	for range cgSteps * len(x) {
+	for range cgSteps * len(w.dir) {
 		if rz == 0 {
-			return
+			break
 		}
-		w.apply(p, q)
+		w.applySchur(p, q)
 		pq := 0.0
-		for k := range p {
-			pq += p[k] * q[k]
+		for j := range p {
+			pq += p[j] * q[j]
 		}
 		if !(pq > 0) {
-			return
+			break
 		}
 		step := rz / pq
 		rr := 0.0
-		for k := range x {
-			x[k] += step * p[k]
-			r[k] -= step * q[k]
-			rr += r[k] * r[k]
+		for j := range x {
+			x[j] += step * p[j]
+			r[j] -= step * q[j]
+			rr += r[j] * r[j]
 		}
 		if rr <= limit {
-			return
+			break
 		}
 		next := 0.0
-		for k := range r {
-			z[k] = w.inv[k] * r[k]
-			next += r[k] * z[k]
+		for j := range r {
+			z[j] = pre[j] * r[j]
+			next += r[j] * z[j]
 		}
 		beta := next / rz
 		rz = next
-		for k := range p {
-			p[k] = z[k] + beta*p[k]
+		for j := range p {
+			p[j] = z[j] + beta*p[j]
+		}
+	}
+
+	// Back-substitution for the f part.
+	for i, d := range rowInv {
+		s := w.grad[i]
+		for k := w.rowPtr[i]; k < w.rowPtr[i+1]; k++ {
+			s -= w.val[k] * x[w.col[k]]
+		}
+		w.dir[i] = d * s
+	}
+}
+
+// applySchur sets y = S x = D_c x - Bᵀ D_r⁻¹ B x on the free columns (0
+// elsewhere), in one pass over the rows of B.
+func (w *sns) applySchur(x, y []float64) {
+	n := w.n
+	for j, d := range w.diag[n:] {
+		y[j] = d * x[j]
+	}
+	for i, d := range w.inv[:n] {
+		if d == 0 {
+			continue
+		}
+		lo, hi := w.rowPtr[i], w.rowPtr[i+1]
+		s := 0.0
+		for k := lo; k < hi; k++ {
+			s += w.val[k] * x[w.col[k]]
+		}
+		s *= d
+		for k := lo; k < hi; k++ {
+			y[w.col[k]] -= w.val[k] * s
+		}
+	}
+	for j, v := range w.inv[n:] {
+		if v == 0 {
+			y[j] = 0
 		}
 	}
 }
