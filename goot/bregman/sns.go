@@ -204,8 +204,11 @@ type sns struct {
 	rowMax []float64
 	colMax []float64 // count×m, reduced into the first m
 	sinv   []float64 // m: inverse diagonal of the Schur complement
-	counts []float64 // count×expBins
-	masses []float64 // count×expBins
+	// Kept entries of each row block, grown as needed and reused.
+	blockCol [][]int32
+	blockVal [][]float64
+	counts   []float64 // count×expBins
+	masses   []float64 // count×expBins
 }
 
 func newSNS(s *logSolver, opt SNSOptions) *sns {
@@ -246,6 +249,7 @@ func newSNS(s *logSolver, opt SNSOptions) *sns {
 	w.rowPtr = make([]int, n+1)
 	w.rowMax, w.colMax = make([]float64, n), make([]float64, s.count*m)
 	w.sinv = make([]float64, m)
+	w.blockCol, w.blockVal = make([][]int32, s.count), make([][]float64, s.count)
 	w.counts, w.masses = make([]float64, s.count*expBins), make([]float64, s.count*expBins)
 	return w
 }
@@ -583,12 +587,13 @@ func (w *sns) newtonStep(total, err float64) (float64, float64, bool) {
 	return total, err, false
 }
 
-// sparsify builds the CSR off-diagonal block from P: it keeps the entries
-// of P at or above a power-of-two threshold, the highest threshold such
-// that at most density·n·m entries are kept, or higher when the mass below
-// it is still at most massDrop of the total; each row's and each column's
-// largest entry is kept whatever the threshold, so the kept graph covers
-// every point. Entries are binned by binary exponent in one parallel pass.
+// sparsify builds the CSR off-diagonal block from P in two passes over P:
+// it keeps the entries of P at or above a power-of-two threshold, the
+// highest threshold such that at most density·n·m entries are kept, or
+// higher when the mass below it is still at most massDrop of the total;
+// each row's and each column's largest entry is kept whatever the
+// threshold, so the kept graph covers every point. Entries are binned by
+// binary exponent in the first pass, collected in the second.
 func (w *sns) sparsify(total float64) {
 	n, m := w.n, w.m
 
@@ -647,17 +652,21 @@ func (w *sns) sparsify(total float64) {
 	}
 	colMax := w.colMax[:m]
 
-	// Count per row, prefix sums, then fill (rows in parallel).
-	forBlocks(w.count, w.rows, n, func(_, lo, hi int) {
+	// Collect the kept entries of each row block into its own buffers (rows
+	// in parallel, one pass over P), then concatenate them in row order.
+	forBlocks(w.count, w.rows, n, func(t, lo, hi int) {
+		cols, vals := w.blockCol[t][:0], w.blockVal[t][:0]
 		for i := lo; i < hi; i++ {
-			k, rm := 0, w.rowMax[i]
+			start, rm := len(cols), w.rowMax[i]
 			for j, x := range w.P[i*m : (i+1)*m] {
 				if x >= threshold || (x > 0 && (x == rm || x == colMax[j])) {
-					k++
+					cols = append(cols, int32(j))
+					vals = append(vals, x)
 				}
 			}
-			w.rowPtr[i+1] = k
+			w.rowPtr[i+1] = len(cols) - start
 		}
+		w.blockCol[t], w.blockVal[t] = cols, vals
 	})
 	w.rowPtr[0] = 0
 	for i := range n {
@@ -668,17 +677,11 @@ func (w *sns) sparsify(total float64) {
 		w.val, w.col = make([]float64, nnz, 2*nnz), make([]int32, nnz, 2*nnz)
 	}
 	w.val, w.col = w.val[:nnz], w.col[:nnz]
-	forBlocks(w.count, w.rows, n, func(_, lo, hi int) {
-		for i := lo; i < hi; i++ {
-			k, rm := w.rowPtr[i], w.rowMax[i]
-			for j, x := range w.P[i*m : (i+1)*m] {
-				if x >= threshold || (x > 0 && (x == rm || x == colMax[j])) {
-					w.val[k], w.col[k] = x, int32(j)
-					k++
-				}
-			}
-		}
-	})
+	for t := range w.count {
+		at := w.rowPtr[min(n, t*w.rows)]
+		copy(w.col[at:], w.blockCol[t])
+		copy(w.val[at:], w.blockVal[t])
+	}
 }
 
 // kept is the fraction of plan entries in the last sparsified block.
@@ -686,7 +689,7 @@ func (w *sns) kept() float64 {
 	return float64(w.rowPtr[w.n]) / (float64(w.n) * float64(w.m))
 }
 
-// TODO(goot): the three passes of sparsify could be fused into the
+// TODO(goot): the histogram pass of sparsify could be fused into the
 // accepted plan pass, and the line search could start from a better α than
 // 1 after a short step (each halving is a pass with exp) (issue 4).
 
