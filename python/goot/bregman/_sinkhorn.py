@@ -909,8 +909,9 @@ def sinkhorn_newton_sparse(
     is sparsified: both diagonal blocks are kept exactly, of ``P`` only the
     largest entries (at most a fraction ``sparsity`` of them, fewer when the
     rest weigh less than 1e-12 of the plan; each row's and column's largest
-    always). The sparse system is solved by preconditioned conjugate
-    gradient, then a backtracking line search on :math:`F` picks the step.
+    always). The sparse system is solved by conjugate gradient on its Schur
+    complement (the ``f`` block eliminated, preconditioned by the diagonal),
+    then a backtracking line search on :math:`F` picks the step.
     Safeguards: one potential is fixed (the dual is invariant under
     :math:`f + t, g - t`), an adaptive diagonal shift, a denser Hessian and a
     Sinkhorn iteration after a step that fails. When Sinkhorn makes little
