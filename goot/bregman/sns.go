@@ -25,10 +25,12 @@ type SNSOptions struct {
 	// CGTol is the floor of the relative residual at which conjugate
 	// gradient stops (default 1e-10).
 	CGTol float64
-	// Levels is the number of coarser regularisations solved first, each
-	// regScale times the next, down to reg (default: automatic, the fewest
-	// that bring span(M)/reg to at most maxSpanRatio at the first level;
-	// negative: none). A warm start sets no level unless asked.
+	// Levels is the number of coarser regularisations solved first, each 4
+	// times the next, down to reg, in [0, 30] (negative: none). The default
+	// is automatic: levels only when 5 warm-up iterations at reg leave the
+	// L1 error above 0.5 (Sinkhorn stalls), then the fewest that bring
+	// (max M - min M)/reg to at most 50 at the first level; none after a
+	// warm start.
 	Levels int
 }
 
@@ -95,6 +97,9 @@ const (
 	// reg·regScale^k with span(M)/reg ≤ maxSpanRatio, where Sinkhorn is
 	// fast.
 	maxSpanRatio = 50
+	// maxLevels bounds the continuation (4^30 ≈ 1e18 between the first
+	// reg and the last).
+	maxLevels = 30
 	// probeIter, probeFar: the automatic continuation is entered when the
 	// L1 error after probeIter warm-up iterations at reg is above probeFar.
 	// Where Sinkhorn gets well below it by itself (random assignment,
@@ -157,6 +162,9 @@ func SinkhornNewtonSparse(a, b, M []float64, reg float64, f, g, plan, costs []fl
 			opt.Density)
 	case opt.CGTol < 0 || math.IsNaN(opt.CGTol):
 		return SNSResult{}, goot.Errorf("cg_tol", "must be non-negative, got %g", opt.CGTol)
+	case opt.Levels > maxLevels:
+		return SNSResult{}, goot.Errorf("levels", "must be at most %d, got %d", maxLevels,
+			opt.Levels)
 	}
 	s := newLogSolver(a, b, M, p)
 	if opt.Warm {
@@ -330,7 +338,8 @@ func (w *sns) levels() int {
 		}
 	}
 	k := 0
-	for span := hi - lo; span/w.reg > maxSpanRatio*math.Pow(regScale, float64(k)); {
+	for span := hi - lo; k < maxLevels &&
+		span/w.reg > maxSpanRatio*math.Pow(regScale, float64(k)); {
 		k++
 	}
 	return k

@@ -221,6 +221,7 @@ func TestSNSBadInput(t *testing.T) {
 		"f length": {1, f[:2], bregman.SNSOptions{}, "u"},
 		"density":  {1, f, bregman.SNSOptions{Density: 2}, "sparsity"},
 		"cg tol":   {1, f, bregman.SNSOptions{CGTol: -1}, "cg_tol"},
+		"levels":   {1, f, bregman.SNSOptions{Levels: 31}, "levels"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := bregman.SinkhornNewtonSparse(p.a, p.b, p.M, tc.reg, tc.f, g, nil, nil, tc.opt)
