@@ -203,7 +203,7 @@ def test_float32_and_inputs_untouched():
         ({"cg_tol": -1.0}, ValueError),
         ({"M": np.full((3, 4), np.nan)}, ValueError),
         ({"M": np.ones((4, 4))}, ValueError),
-        ({"b": np.ones((4, 2)) / 4}, ValueError),
+        ({"b": np.ones((5, 2)) / 5}, ValueError),
         ({"a": [0.5, 0.5, -0.1]}, ValueError),
     ],
 )
@@ -212,6 +212,74 @@ def test_bad_input(kwargs, error):
     args.update(kwargs)
     with pytest.raises(error):
         goot.bregman.sinkhorn_newton_sparse(**args)
+
+
+def digit_images(metric):
+    """Two scikit-learn digits (a 0 and a 1, 8 x 8) upsampled to 28 x 28 by
+    linear interpolation, as histograms, with the grid cost on [0, 1]^2 (the
+    paper's MNIST setting, as in benchmarks/bench_sns.py)."""
+    zoom = pytest.importorskip("scipy.ndimage").zoom
+    images = pytest.importorskip("sklearn.datasets").load_digits().images
+    hists = []
+    for k in (0, 1):
+        img = np.clip(zoom(images[k], 28 / 8, order=1), 0, None)
+        hists.append(img.ravel() / img.sum())
+    g = np.arange(28) / 27
+    X = np.stack(np.meshgrid(g, g, indexing="ij"), -1).reshape(-1, 2)
+    return hists[0], hists[1], ot.dist(X, X, metric=metric)
+
+
+@pytest.mark.parametrize("metric", ["cityblock", "sqeuclidean"])
+def test_digit_images_within_60_iterations(metric):
+    """The issue's image case at reg = 1/1200: L1 error 1e-10 within 60
+    iterations (the L1 cost, whose OT plan is far from unique, is the hard
+    one: the paper needs 777), and the plan of a converged sinkhorn_log."""
+    a, b, M = digit_images(metric)
+    P, log = goot.bregman.sinkhorn_newton_sparse(
+        a, b, M, 1 / 1200, stopThr=1e-10, log=True
+    )
+    assert l1_error(P, a, b) < 1e-10
+    assert log["niter"] <= 60
+    want = goot.sinkhorn(
+        a, b, M, 1 / 1200, method="sinkhorn_log", numItermax=10**6, stopThr=1e-13,
+        warn=False,
+    )  # fmt: skip
+    assert l1_error(want, a, b) < 1e-11
+    np.testing.assert_allclose(P, want, rtol=0, atol=PLAN_ATOL)
+
+
+def test_multi_b():
+    """2-D b: k linear losses, each the one of its own 1-D solve; the log
+    puts the k scalings side by side, as POT's sinkhorn_log does."""
+    a, b, M = random_problem(30, 20, 5)
+    B = np.stack([b, random_problem(30, 20, 6)[1], np.full(20, 0.05)], 1)
+    losses, log = goot.sinkhorn(a, B, M, 0.05, method="sns", stopThr=1e-12, log=True)
+    assert losses.shape == (3,)
+    for c in range(3):
+        P = goot.bregman.sinkhorn_newton_sparse(a, B[:, c], M, 0.05, stopThr=1e-12)
+        assert losses[c] == pytest.approx(np.sum(P * M), rel=1e-12)
+    np.testing.assert_allclose(
+        goot.sinkhorn2(a, B, M, 0.05, method="sns", stopThr=1e-12), losses, rtol=1e-12
+    )
+    assert log["log_u"].shape == (30, 3) and log["v"].shape == (20, 3)
+    assert len(log["niter"]) == len(log["err"]) == 3
+    # Same losses as POT's log-domain Sinkhorn, converged, at this reg.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = ot.sinkhorn(a, B, M, 0.05, method="sinkhorn_log",
+                               numItermax=100000, stopThr=1e-13)  # fmt: skip
+    np.testing.assert_allclose(losses, expected, rtol=1e-9)
+
+
+def test_multi_b_float32_and_warning():
+    a, b, M = random_problem(12, 10, 4)
+    B = np.stack([b, b[::-1] / b.sum()], 1).astype(np.float32)
+    losses = goot.sinkhorn(a.astype(np.float32), B, M.astype(np.float32), 0.05,
+                           method="sns")  # fmt: skip
+    assert losses.dtype == np.float32 and losses.shape == (2,)
+    a, b, M = lap(60, 1)
+    with pytest.warns(UserWarning, match=NOT_CONVERGED):
+        goot.sinkhorn(a, np.stack([b, b], 1), M, 1 / 1200, method="sns", numItermax=5)
 
 
 def test_threads_agree():

@@ -182,10 +182,17 @@ func TestSNSNeverWorseThanSinkhorn(t *testing.T) {
 func TestSNSIterationLimit(t *testing.T) {
 	p := lap(60, 2)
 	_, res := sns(t, p, 1.0/1200, bregman.SNSOptions{
-		Options: bregman.Options{MaxIter: 5, Tol: 1e-12}})
+		Options: bregman.Options{MaxIter: 5, Tol: 1e-12}, Levels: -1})
 	assert.Equal(t, goot.IterationLimit, res.Status)
 	assert.Equal(t, 5, res.Iter)
-	assert.Zero(t, res.NewtonIter)
+	assert.Zero(t, res.NewtonIter, "the 20 warm-up iterations are cut at 5")
+	for _, limit := range []int{1, 7, 12} {
+		_, res = sns(t, p, 1.0/1200, bregman.SNSOptions{
+			Options: bregman.Options{MaxIter: limit, Tol: 1e-12}})
+		assert.Equal(t, goot.IterationLimit, res.Status)
+		assert.Equal(t, limit, res.Iter, "with the continuation")
+		assert.Len(t, res.Errors, limit)
+	}
 }
 
 func TestSNSWarmStart(t *testing.T) {
@@ -214,6 +221,7 @@ func TestSNSBadInput(t *testing.T) {
 		"f length": {1, f[:2], bregman.SNSOptions{}, "u"},
 		"density":  {1, f, bregman.SNSOptions{Density: 2}, "sparsity"},
 		"cg tol":   {1, f, bregman.SNSOptions{CGTol: -1}, "cg_tol"},
+		"levels":   {1, f, bregman.SNSOptions{Levels: 31}, "levels"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := bregman.SinkhornNewtonSparse(p.a, p.b, p.M, tc.reg, tc.f, g, nil, nil, tc.opt)
@@ -265,6 +273,66 @@ func BenchmarkSinkhornNewtonSparse(b *testing.B) {
 				_, _ = bregman.SinkhornNewtonSparse(p.a, p.b, p.M, 1.0/1200, f, g, nil, nil,
 					bregman.SNSOptions{Options: bregman.Options{Tol: 1e-10}})
 			}
+		})
+	}
+}
+
+// gridPair is the paper's image setting in small: two k×k "images" (a disc
+// and a bar, zero outside) on the grid of [0, 1]², with the L1 (cityblock)
+// or squared Euclidean ground distance.
+func gridPair(k int, l1 bool) problem {
+	n := k * k
+	p := problem{a: make([]float64, n), b: make([]float64, n), M: make([]float64, n*n), n: n, m: n}
+	h := 1 / float64(k-1)
+	for u := range n {
+		x, y := float64(u/k)*h, float64(u%k)*h
+		if d := math.Hypot(x-0.5, y-0.5); d < 0.4 {
+			p.a[u] = 0.4 - d
+		}
+		if math.Abs(x-0.5) < 0.12 && y > 0.1 && y < 0.9 {
+			p.b[u] = 1 + y
+		}
+		for v := range n {
+			dx, dy := x-float64(v/k)*h, y-float64(v%k)*h
+			if l1 {
+				p.M[u*n+v] = math.Abs(dx) + math.Abs(dy)
+			} else {
+				p.M[u*n+v] = dx*dx + dy*dy
+			}
+		}
+	}
+	renormalise(p.a)
+	renormalise(p.b)
+	return p
+}
+
+// TestSNSContinuation: on the image problems (L1 ground cost: the OT plan
+// is far from unique and the entropic one spread), Newton from a Sinkhorn
+// warm-up at reg = 1/1200 spends most of its steps in its global phase; the
+// continuation over coarser regs must reach 1e-10 within the 60
+// iterations, with the plan of Sinkhorn-log, and in fewer iterations than
+// without it.
+func TestSNSContinuation(t *testing.T) {
+	const reg = 1.0 / 1200
+	for _, tc := range []struct {
+		name string
+		l1   bool
+	}{{"L1", true}, {"squared", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := gridPair(14, tc.l1)
+			want, ref := sinkhornLog(t, p, reg, 2000000)
+			require.Less(t, l1Error(want, p), 1e-11, "reference: %v after %d", ref.Status, ref.Iter)
+			got, res := sns(t, p, reg, bregman.SNSOptions{Options: bregman.Options{Tol: 1e-10}})
+			require.Equal(t, goot.Optimal, res.Status)
+			assert.Less(t, l1Error(got, p), 1e-10)
+			assert.LessOrEqual(t, res.Iter, 60)
+			testutil.AllClose(t, got, want, 0, snsPlanTol)
+			_, flat := sns(t, p, reg, bregman.SNSOptions{Options: bregman.Options{Tol: 1e-10},
+				Levels: -1})
+			t.Logf("%d iterations (%d + %d), without continuation %d (%d + %d); Sinkhorn %d",
+				res.Iter, res.SinkhornIter, res.NewtonIter, flat.Iter, flat.SinkhornIter,
+				flat.NewtonIter, ref.Iter)
+			assert.Less(t, res.Iter, flat.Iter)
 		})
 	}
 }
