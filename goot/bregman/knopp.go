@@ -310,14 +310,14 @@ func (s *knopp) pass(update bool) {
 	}
 }
 
-// sweep handles rows [lo, hi) for one histogram (weights a), four rows at a time so
-// that v and w are loaded once per four rows.
-//
-// TODO(goot): AVX2 kernels (GOEXPERIMENT=simd, archsimd, with a pure-Go
-// fallback) for this sweep and for exp: the scalar loops are compute-bound
-// below the memory-bandwidth bound the issue targets (issue 3).
+// sweep handles rows [lo, hi) for one histogram (weights a), four rows at
+// a time: (K v)_i for the four rows, their new u_i, then their share of
+// Kᵀu while the rows are still in cache, so K is read from memory once per
+// pass and v and w once per four rows. The products run in the AVX2
+// kernels of kernels.go where the CPU has them.
 func (s *knopp) sweep(lo, hi int, a, u, v, w []float64, update bool) {
 	m, K := s.m, s.K
+	v, w = v[:m], w[:m]
 	i := lo
 	for ; i+4 <= hi; i += 4 {
 		k0 := K[i*m : (i+1)*m]
@@ -325,38 +325,19 @@ func (s *knopp) sweep(lo, hi int, a, u, v, w []float64, update bool) {
 		k2 := K[(i+2)*m : (i+3)*m]
 		k3 := K[(i+3)*m : (i+4)*m]
 		if update {
-			var s0, s1, s2, s3 float64
-			for j, x := range v[:m] {
-				s0 += k0[j] * x
-				s1 += k1[j] * x
-				s2 += k2[j] * x
-				s3 += k3[j] * x
-			}
+			s0, s1, s2, s3 := dot4(k0, k1, k2, k3, v)
 			u[i], u[i+1], u[i+2], u[i+3] = s.relax(u[i], scale(a[i], s0)),
 				s.relax(u[i+1], scale(a[i+1], s1)), s.relax(u[i+2], scale(a[i+2], s2)),
 				s.relax(u[i+3], scale(a[i+3], s3))
 		}
-		u0, u1, u2, u3 := u[i], u[i+1], u[i+2], u[i+3]
-		// Equal lengths let the compiler drop the bounds checks.
-		w, k1, k2, k3 := w[:len(k0)], k1[:len(k0)], k2[:len(k0)], k3[:len(k0)]
-		for j, x0 := range k0 {
-			w[j] += u0*x0 + u1*k1[j] + u2*k2[j] + u3*k3[j]
-		}
+		axpy4(w, k0, k1, k2, k3, u[i], u[i+1], u[i+2], u[i+3])
 	}
 	for ; i < hi; i++ {
 		ki := K[i*m : (i+1)*m]
 		if update {
-			var si float64
-			for j, x := range v[:m] {
-				si += ki[j] * x
-			}
-			u[i] = s.relax(u[i], scale(a[i], si))
+			u[i] = s.relax(u[i], scale(a[i], dot(ki, v)))
 		}
-		ui := u[i]
-		w := w[:len(ki)]
-		for j, x := range ki {
-			w[j] += ui * x
-		}
+		axpy(w, ki, u[i])
 	}
 }
 
