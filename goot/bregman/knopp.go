@@ -286,6 +286,10 @@ func (s *knopp) columnError() float64 {
 	return math.Sqrt(sum)
 }
 
+// sweepRows is the row chunk of pass: a multiple of 4 (the sweep's row
+// group) whose rows fit in a core's L2 cache for m up to ~8000.
+const sweepRows = 8
+
 // pass sweeps K once in row blocks: when update is set, u_i = a_i / (K v)_i
 // for every row first; then W = Kᵀu.
 func (s *knopp) pass(update bool) {
@@ -293,12 +297,18 @@ func (s *knopp) pass(update bool) {
 	forBlocks(s.count, s.rows, n, func(t, lo, hi int) {
 		acc := s.acc[t*k*m : (t+1)*k*m]
 		clear(acc)
-		for c := range k {
-			a := s.a
-			if s.aT != nil {
-				a = s.aT[c*n : (c+1)*n]
+		// With several histograms, every histogram's sweep over a few rows
+		// runs while those rows are in cache, so K is read from memory once.
+		for r := lo; r < hi; r += sweepRows {
+			rh := min(hi, r+sweepRows)
+			for c := range k {
+				a := s.a
+				if s.aT != nil {
+					a = s.aT[c*n : (c+1)*n]
+				}
+				s.sweep(r, rh, a, s.U[c*n:(c+1)*n], s.V[c*m:(c+1)*m], acc[c*m:(c+1)*m],
+					update)
 			}
-			s.sweep(lo, hi, a, s.U[c*n:(c+1)*n], s.V[c*m:(c+1)*m], acc[c*m:(c+1)*m], update)
 		}
 	})
 	// Sum the blocks' partial column sums in block order.
