@@ -1,7 +1,7 @@
 package bregman
 
 // The dense kernel sweeps of the solvers (K v row by row, and Kᵀu
-// accumulated over rows) run through the four functions below. On amd64
+// accumulated over rows) run through the five functions below. On amd64
 // with AVX2 and FMA they are assembly (kernels_amd64.s); elsewhere, and with
 // the purego build tag, they are the pure-Go loops of this file. Both forms
 // add the same products; only the order of the additions differs (the
@@ -31,6 +31,17 @@ func axpy4Generic(w, k0, k1, k2, k3 []float64, u0, u1, u2, u3 float64) {
 	for j, x := range k0 {
 		w[j] += u0*x + u1*k1[j] + u2*k2[j] + u3*k3[j]
 	}
+}
+
+// dotAxpy4Generic returns the dot products of the next four rows n0…n3
+// with v and adds u0·k0 + … + u3·k3 (the current four rows) to w; w must
+// have the length of v. The assembly form does both in one loop.
+func dotAxpy4Generic(n0, n1, n2, n3, v, w, k0, k1, k2, k3 []float64,
+	u0, u1, u2, u3 float64) (s0, s1, s2, s3 float64) {
+	w = w[:len(v)]
+	s0, s1, s2, s3 = dot4Generic(n0, n1, n2, n3, v)
+	axpy4Generic(w, k0, k1, k2, k3, u0, u1, u2, u3)
+	return s0, s1, s2, s3
 }
 
 // dotGeneric returns the dot product of the row k with v.

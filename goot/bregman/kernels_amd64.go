@@ -42,6 +42,10 @@ func dot4AVX2(k0, k1, k2, k3, v []float64) (s0, s1, s2, s3 float64)
 func axpy4AVX2(w, k0, k1, k2, k3 []float64, u0, u1, u2, u3 float64)
 
 //go:noescape
+func dotAxpy4AVX2(n0, n1, n2, n3, v, w, k0, k1, k2, k3 []float64,
+	u0, u1, u2, u3 float64) (s0, s1, s2, s3 float64)
+
+//go:noescape
 func dotAVX2(k, v []float64) float64
 
 //go:noescape
@@ -62,6 +66,17 @@ func axpy4(w, k0, k1, k2, k3 []float64, u0, u1, u2, u3 float64) {
 	}
 	m := len(w)
 	axpy4AVX2(w, k0[:m], k1[:m], k2[:m], k3[:m], u0, u1, u2, u3)
+}
+
+func dotAxpy4(n0, n1, n2, n3, v, w, k0, k1, k2, k3 []float64,
+	u0, u1, u2, u3 float64) (s0, s1, s2, s3 float64) {
+	if !useAVX2 {
+		return dotAxpy4Generic(n0, n1, n2, n3, v, w, k0, k1, k2, k3, u0, u1, u2, u3)
+	}
+	m := len(v)
+	w = w[:m]
+	return dotAxpy4AVX2(n0[:m], n1[:m], n2[:m], n3[:m], v, w, k0[:m], k1[:m], k2[:m], k3[:m],
+		u0, u1, u2, u3)
 }
 
 func dot(k, v []float64) float64 {

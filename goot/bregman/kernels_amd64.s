@@ -275,3 +275,92 @@ axpy_tail:
 axpy_done:
 	VZEROUPPER
 	RET
+
+// func dotAxpy4AVX2(n0, n1, n2, n3, v, w, k0, k1, k2, k3 []float64, u0, u1, u2, u3 float64) (s0, s1, s2, s3 float64)
+//
+// One loop over the columns that reads the next four rows (from memory) for
+// their dot products with v and the current four rows (from cache) for w,
+// so that the memory stream never waits for the cached pass.
+TEXT ·dotAxpy4AVX2(SB), NOSPLIT, $0-304
+	MOVQ         n0_base+0(FP), SI
+	MOVQ         n1_base+24(FP), DI
+	MOVQ         n2_base+48(FP), R8
+	MOVQ         n3_base+72(FP), R9
+	MOVQ         v_base+96(FP), BX
+	MOVQ         w_base+120(FP), DX
+	MOVQ         k0_base+144(FP), R10
+	MOVQ         k1_base+168(FP), R11
+	MOVQ         k2_base+192(FP), R12
+	MOVQ         k3_base+216(FP), R13
+	VBROADCASTSD u0+240(FP), Y8
+	VBROADCASTSD u1+248(FP), Y9
+	VBROADCASTSD u2+256(FP), Y10
+	VBROADCASTSD u3+264(FP), Y11
+	VXORPD       Y0, Y0, Y0
+	VXORPD       Y1, Y1, Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	MOVQ         v_len+104(FP), CX
+	ANDQ         $-4, CX
+	SHLQ         $3, CX            // bytes in the 4-lane part
+	XORQ         AX, AX            // byte offset
+	CMPQ         AX, CX
+	JGE          da_reduce
+
+da_loop4:
+	VMOVUPD     (BX)(AX*1), Y12
+	VFMADD231PD (SI)(AX*1), Y12, Y0
+	VFMADD231PD (DI)(AX*1), Y12, Y1
+	VFMADD231PD (R8)(AX*1), Y12, Y2
+	VFMADD231PD (R9)(AX*1), Y12, Y3
+	VMULPD      (R10)(AX*1), Y8, Y14
+	VFMADD231PD (R11)(AX*1), Y9, Y14
+	VFMADD231PD (R12)(AX*1), Y10, Y14
+	VFMADD231PD (R13)(AX*1), Y11, Y14
+	VADDPD      (DX)(AX*1), Y14, Y14
+	VMOVUPD     Y14, (DX)(AX*1)
+	ADDQ        $32, AX
+	CMPQ        AX, CX
+	JLT         da_loop4
+
+da_reduce:
+	VEXTRACTF128 $1, Y0, X4
+	VADDPD       X4, X0, X0
+	VHADDPD      X0, X0, X0
+	VEXTRACTF128 $1, Y1, X5
+	VADDPD       X5, X1, X1
+	VHADDPD      X1, X1, X1
+	VEXTRACTF128 $1, Y2, X6
+	VADDPD       X6, X2, X2
+	VHADDPD      X2, X2, X2
+	VEXTRACTF128 $1, Y3, X7
+	VADDPD       X7, X3, X3
+	VHADDPD      X3, X3, X3
+	MOVQ         v_len+104(FP), CX
+	SHLQ         $3, CX
+	CMPQ         AX, CX
+	JGE          da_done
+
+da_tail:
+	VMOVSD      (BX)(AX*1), X12
+	VFMADD231SD (SI)(AX*1), X12, X0
+	VFMADD231SD (DI)(AX*1), X12, X1
+	VFMADD231SD (R8)(AX*1), X12, X2
+	VFMADD231SD (R9)(AX*1), X12, X3
+	VMULSD      (R10)(AX*1), X8, X14
+	VFMADD231SD (R11)(AX*1), X9, X14
+	VFMADD231SD (R12)(AX*1), X10, X14
+	VFMADD231SD (R13)(AX*1), X11, X14
+	VADDSD      (DX)(AX*1), X14, X14
+	VMOVSD      X14, (DX)(AX*1)
+	ADDQ        $8, AX
+	CMPQ        AX, CX
+	JLT         da_tail
+
+da_done:
+	VMOVSD X0, s0+272(FP)
+	VMOVSD X1, s1+280(FP)
+	VMOVSD X2, s2+288(FP)
+	VMOVSD X3, s3+296(FP)
+	VZEROUPPER
+	RET

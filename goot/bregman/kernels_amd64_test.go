@@ -47,6 +47,15 @@ func TestAVX2MatchesGeneric(t *testing.T) {
 			testutil.AllClose(t, wa, wg, kernelRTol, 5*atol, "axpy4", m, signed)
 
 			copy(wg, wa)
+			g0, g1, g2, g3 = dotAxpy4AVX2(k3, k2, k1, k0, v, wa, k0, k1, k2, k3,
+				u[0], u[1], u[2], u[3])
+			w0, w1, w2, w3 = dotAxpy4Generic(k3, k2, k1, k0, v, wg, k0, k1, k2, k3,
+				u[0], u[1], u[2], u[3])
+			testutil.AllClose(t, []float64{g0, g1, g2, g3}, []float64{w0, w1, w2, w3},
+				kernelRTol, atol, "dotAxpy4 dots", m, signed)
+			testutil.AllClose(t, wa, wg, kernelRTol, 5*atol, "dotAxpy4 w", m, signed)
+
+			copy(wg, wa)
 			axpyAVX2(wa, k2, u[1])
 			axpyGeneric(wg, k2, u[1])
 			testutil.AllClose(t, wa, wg, kernelRTol, 5*atol, "axpy", m, signed)

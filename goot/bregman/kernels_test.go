@@ -62,10 +62,12 @@ func TestKernelsMatchDefinition(t *testing.T) {
 		axpy4 func(w, k0, k1, k2, k3 []float64, u0, u1, u2, u3 float64)
 		dot   func(k, v []float64) float64
 		axpy  func(w, k []float64, u float64)
+		fused func(n0, n1, n2, n3, v, w, k0, k1, k2, k3 []float64,
+			u0, u1, u2, u3 float64) (float64, float64, float64, float64)
 	}
 	for _, kern := range []kernels{
-		{"dispatched", dot4, axpy4, dot, axpy},
-		{"generic", dot4Generic, axpy4Generic, dotGeneric, axpyGeneric},
+		{"dispatched", dot4, axpy4, dot, axpy, dotAxpy4},
+		{"generic", dot4Generic, axpy4Generic, dotGeneric, axpyGeneric, dotAxpy4Generic},
 	} {
 		for _, m := range kernelLengths {
 			var k [4][]float64
@@ -94,6 +96,18 @@ func TestKernelsMatchDefinition(t *testing.T) {
 			naiveAxpy(want1, [4][]float64{k[2], k[2], k[2], k[2]}, [4]float64{u[1], 0, 0, 0})
 			kern.axpy(w1, k[2], u[1])
 			testutil.AllClose(t, w1, want1, kernelRTol, 0, kern.name, "axpy", m)
+
+			// The fused kernel: dots of the next rows (here k reversed), axpy
+			// of the current ones.
+			w2, want2 := randRow(rng, m), make([]float64, m)
+			copy(want2, w2)
+			naiveAxpy(want2, k, u)
+			f0, f1, f2, f3 := kern.fused(k[3], k[2], k[1], k[0], v, w2, k[0], k[1], k[2], k[3],
+				u[0], u[1], u[2], u[3])
+			wantDots := naiveDot4(k, v)
+			testutil.AllClose(t, []float64{f3, f2, f1, f0}, wantDots, kernelRTol, 0,
+				kern.name, "dotAxpy4 dots", m)
+			testutil.AllClose(t, w2, want2, kernelRTol, 0, kern.name, "dotAxpy4 w", m)
 		}
 	}
 }
@@ -106,6 +120,12 @@ func TestKernelsShortRowPanics(t *testing.T) {
 	assert.Panics(t, func() { axpy4(long, long, long, long, short, 1, 1, 1, 1) })
 	assert.Panics(t, func() { dot(short, long) })
 	assert.Panics(t, func() { axpy(long, short, 1) })
+	assert.Panics(t, func() {
+		dotAxpy4(long, long, long, long, long, long, long, long, short, long, 1, 1, 1, 1)
+	})
+	assert.Panics(t, func() {
+		dotAxpy4(long, long, long, long, long, short, long, long, long, long, 1, 1, 1, 1)
+	})
 }
 
 func BenchmarkKernels(b *testing.B) {

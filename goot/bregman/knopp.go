@@ -299,8 +299,12 @@ func (s *knopp) pass(update bool) {
 		clear(acc)
 		// With several histograms, every histogram's sweep over a few rows
 		// runs while those rows are in cache, so K is read from memory once.
-		for r := lo; r < hi; r += sweepRows {
-			rh := min(hi, r+sweepRows)
+		chunk := hi - lo
+		if k > 1 {
+			chunk = sweepRows
+		}
+		for r := lo; r < hi; r += chunk {
+			rh := min(hi, r+chunk)
 			for c := range k {
 				a := s.a
 				if s.aT != nil {
@@ -322,28 +326,36 @@ func (s *knopp) pass(update bool) {
 
 // sweep handles rows [lo, hi) for one histogram (weights a), four rows at
 // a time: (K v)_i for the four rows, their new u_i, then their share of
-// Kᵀu while the rows are still in cache, so K is read from memory once per
-// pass and v and w once per four rows. The products run in the AVX2
+// Kᵀu, so K is read from memory once per pass and v and w once per four
+// rows. With update set the two steps are pipelined: one loop forms the
+// dot products of the next four rows (read from memory) while it adds the
+// current four (still in cache) to w. The products run in the AVX2
 // kernels of kernels.go where the CPU has them.
 func (s *knopp) sweep(lo, hi int, a, u, v, w []float64, update bool) {
 	m, K := s.m, s.K
 	v, w = v[:m], w[:m]
+	row := func(i int) []float64 { return K[i*m : (i+1)*m] }
 	i := lo
-	for ; i+4 <= hi; i += 4 {
-		k0 := K[i*m : (i+1)*m]
-		k1 := K[(i+1)*m : (i+2)*m]
-		k2 := K[(i+2)*m : (i+3)*m]
-		k3 := K[(i+3)*m : (i+4)*m]
-		if update {
-			s0, s1, s2, s3 := dot4(k0, k1, k2, k3, v)
+	if update && hi-lo >= 4 {
+		s0, s1, s2, s3 := dot4(row(i), row(i+1), row(i+2), row(i+3), v)
+		for ; ; i += 4 {
 			u[i], u[i+1], u[i+2], u[i+3] = s.relax(u[i], scale(a[i], s0)),
 				s.relax(u[i+1], scale(a[i+1], s1)), s.relax(u[i+2], scale(a[i+2], s2)),
 				s.relax(u[i+3], scale(a[i+3], s3))
+			if i+8 > hi {
+				break
+			}
+			s0, s1, s2, s3 = dotAxpy4(row(i+4), row(i+5), row(i+6), row(i+7), v, w,
+				row(i), row(i+1), row(i+2), row(i+3), u[i], u[i+1], u[i+2], u[i+3])
 		}
-		axpy4(w, k0, k1, k2, k3, u[i], u[i+1], u[i+2], u[i+3])
+		axpy4(w, row(i), row(i+1), row(i+2), row(i+3), u[i], u[i+1], u[i+2], u[i+3])
+		i += 4
+	}
+	for ; i+4 <= hi; i += 4 {
+		axpy4(w, row(i), row(i+1), row(i+2), row(i+3), u[i], u[i+1], u[i+2], u[i+3])
 	}
 	for ; i < hi; i++ {
-		ki := K[i*m : (i+1)*m]
+		ki := row(i)
 		if update {
 			u[i] = s.relax(u[i], scale(a[i], dot(ki, v)))
 		}
