@@ -59,6 +59,7 @@ demo: build
 	$(PY) examples/demo.py
 
 bench: build
+	$(PY) benchmarks/bench_barycenter.py
 	$(PY) benchmarks/bench_emd.py
 	$(PY) benchmarks/bench_gaussian.py
 	$(PY) benchmarks/bench_sinkhorn.py
