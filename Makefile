@@ -45,6 +45,9 @@ test-go:
 	go vet ./goot/... ./internal/...
 	go vet -unsafeptr=false ./capi/...
 	go test -race -count=1 ./...
+	# the pure-Go fallback of the assembly kernels, as on a CPU without AVX2
+	go vet -tags purego ./goot/...
+	go test -count=1 -tags purego ./goot/...
 
 test-py: build setup-torch
 	cd tests && ../$(PY) -m pytest -q -p no:cacheprovider .
@@ -61,6 +64,7 @@ flow-matching: build setup-torch
 	$(PY) examples/flow_matching.py
 
 bench: build
+	$(PY) benchmarks/bench_barycenter.py
 	$(PY) benchmarks/bench_emd.py
 	$(PY) benchmarks/bench_gaussian.py
 	$(PY) benchmarks/bench_sinkhorn.py

@@ -93,13 +93,7 @@ func (s *knopp) mulRows(x, y []float64, k int) {
 		for i := lo; i < hi; i++ {
 			Ki := s.K[i*m : (i+1)*m]
 			for c := range k {
-				xc := x[c*m : (c+1)*m]
-				xc = xc[:len(Ki)]
-				sum := 0.0
-				for j, v := range Ki {
-					sum += v * xc[j]
-				}
-				y[c*n+i] = sum
+				y[c*n+i] = dot(Ki, x[c*m:(c+1)*m])
 			}
 		}
 	})
@@ -194,11 +188,6 @@ func allFinitePositive(x []float64) bool {
 // their weighted geometric mean bar, and u_c ← u_c ⊙ bar / UKv_c. At
 // iterations 1, 11, 21, … the error Σ_i std_c(UKv_ci) is recorded and the
 // solve stops below opt.Tol.
-//
-// TODO(goot): the kernel passes are scalar loops; POT's BLAS products are
-// faster up to n ≈ 2000 (n = 500, k = 4: 45 ms against 8.7 ms for 50
-// iterations on 2 cores); the log methods are 3-4× faster than POT's
-// (issue 3).
 //
 // When the kernel under- or overflows (costs far above reg), POT returns
 // NaN; here Result.Breakdown records the iteration and the barycenter is

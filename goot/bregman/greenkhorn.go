@@ -143,11 +143,3 @@ func argmaxAbs(x []float64) (int, float64) {
 	}
 	return arg, best
 }
-
-func dot(x, y []float64) float64 {
-	s := 0.0
-	for i, v := range x {
-		s += v * y[i]
-	}
-	return s
-}

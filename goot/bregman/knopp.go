@@ -286,6 +286,10 @@ func (s *knopp) columnError() float64 {
 	return math.Sqrt(sum)
 }
 
+// sweepRows is the row chunk of pass: a multiple of 4 (the sweep's row
+// group) whose rows fit in a core's L2 cache for m up to ~8000.
+const sweepRows = 8
+
 // pass sweeps K once in row blocks: when update is set, u_i = a_i / (K v)_i
 // for every row first; then W = Kᵀu.
 func (s *knopp) pass(update bool) {
@@ -293,12 +297,22 @@ func (s *knopp) pass(update bool) {
 	forBlocks(s.count, s.rows, n, func(t, lo, hi int) {
 		acc := s.acc[t*k*m : (t+1)*k*m]
 		clear(acc)
-		for c := range k {
-			a := s.a
-			if s.aT != nil {
-				a = s.aT[c*n : (c+1)*n]
+		// With several histograms, every histogram's sweep over a few rows
+		// runs while those rows are in cache, so K is read from memory once.
+		chunk := hi - lo
+		if k > 1 {
+			chunk = sweepRows
+		}
+		for r := lo; r < hi; r += chunk {
+			rh := min(hi, r+chunk)
+			for c := range k {
+				a := s.a
+				if s.aT != nil {
+					a = s.aT[c*n : (c+1)*n]
+				}
+				s.sweep(r, rh, a, s.U[c*n:(c+1)*n], s.V[c*m:(c+1)*m], acc[c*m:(c+1)*m],
+					update)
 			}
-			s.sweep(lo, hi, a, s.U[c*n:(c+1)*n], s.V[c*m:(c+1)*m], acc[c*m:(c+1)*m], update)
 		}
 	})
 	// Sum the blocks' partial column sums in block order.
@@ -310,53 +324,47 @@ func (s *knopp) pass(update bool) {
 	}
 }
 
-// sweep handles rows [lo, hi) for one histogram (weights a), four rows at a time so
-// that v and w are loaded once per four rows.
+// sweep handles rows [lo, hi) for one histogram (weights a), four rows at
+// a time: (K v)_i for the four rows, their new u_i, then their share of
+// Kᵀu, so K is read from memory once per pass and v and w once per four
+// rows. With update set the two steps are pipelined: one loop forms the
+// dot products of the next four rows (read from memory) while it adds the
+// current four (still in cache) to w. The products run in the AVX2
+// kernels of kernels.go where the CPU has them.
 //
-// TODO(goot): AVX2 kernels (GOEXPERIMENT=simd, archsimd, with a pure-Go
-// fallback) for this sweep and for exp: the scalar loops are compute-bound
-// below the memory-bandwidth bound the issue targets (issue 3).
+// TODO(goot): at n = 4000 an iteration is still 1.4-1.6× the read-bandwidth
+// bound (target 1.3×, benchmarks/RESULTS.md): w (8m bytes) is read and
+// written from L2 once per four rows; blocks of eight rows would halve that
+// traffic (issue 3).
 func (s *knopp) sweep(lo, hi int, a, u, v, w []float64, update bool) {
 	m, K := s.m, s.K
+	v, w = v[:m], w[:m]
+	row := func(i int) []float64 { return K[i*m : (i+1)*m] }
 	i := lo
-	for ; i+4 <= hi; i += 4 {
-		k0 := K[i*m : (i+1)*m]
-		k1 := K[(i+1)*m : (i+2)*m]
-		k2 := K[(i+2)*m : (i+3)*m]
-		k3 := K[(i+3)*m : (i+4)*m]
-		if update {
-			var s0, s1, s2, s3 float64
-			for j, x := range v[:m] {
-				s0 += k0[j] * x
-				s1 += k1[j] * x
-				s2 += k2[j] * x
-				s3 += k3[j] * x
-			}
+	if update && hi-lo >= 4 {
+		s0, s1, s2, s3 := dot4(row(i), row(i+1), row(i+2), row(i+3), v)
+		for ; ; i += 4 {
 			u[i], u[i+1], u[i+2], u[i+3] = s.relax(u[i], scale(a[i], s0)),
 				s.relax(u[i+1], scale(a[i+1], s1)), s.relax(u[i+2], scale(a[i+2], s2)),
 				s.relax(u[i+3], scale(a[i+3], s3))
+			if i+8 > hi {
+				break
+			}
+			s0, s1, s2, s3 = dotAxpy4(row(i+4), row(i+5), row(i+6), row(i+7), v, w,
+				row(i), row(i+1), row(i+2), row(i+3), u[i], u[i+1], u[i+2], u[i+3])
 		}
-		u0, u1, u2, u3 := u[i], u[i+1], u[i+2], u[i+3]
-		// Equal lengths let the compiler drop the bounds checks.
-		w, k1, k2, k3 := w[:len(k0)], k1[:len(k0)], k2[:len(k0)], k3[:len(k0)]
-		for j, x0 := range k0 {
-			w[j] += u0*x0 + u1*k1[j] + u2*k2[j] + u3*k3[j]
-		}
+		axpy4(w, row(i), row(i+1), row(i+2), row(i+3), u[i], u[i+1], u[i+2], u[i+3])
+		i += 4
+	}
+	for ; i+4 <= hi; i += 4 {
+		axpy4(w, row(i), row(i+1), row(i+2), row(i+3), u[i], u[i+1], u[i+2], u[i+3])
 	}
 	for ; i < hi; i++ {
-		ki := K[i*m : (i+1)*m]
+		ki := row(i)
 		if update {
-			var si float64
-			for j, x := range v[:m] {
-				si += ki[j] * x
-			}
-			u[i] = s.relax(u[i], scale(a[i], si))
+			u[i] = s.relax(u[i], scale(a[i], dot(ki, v)))
 		}
-		ui := u[i]
-		w := w[:len(ki)]
-		for j, x := range ki {
-			w[j] += ui * x
-		}
+		axpy(w, ki, u[i])
 	}
 }
 
