@@ -53,3 +53,36 @@ def test_other_sinkhorn_solvers_with_a_huge_cap(problem, cap):
     want = ot.bregman.convolutional_barycenter2d(images, 0.1, numItermax=10**4)
     got = goot.bregman.convolutional_barycenter2d(images, 0.1, numItermax=cap)
     np.testing.assert_allclose(got, want, atol=1e-7)
+
+
+@pytest.mark.parametrize("cap", HUGE)
+@pytest.mark.parametrize(
+    "method", ["sinkhorn", "sinkhorn_stabilized", "sinkhorn_translation_invariant"]
+)
+def test_unbalanced_with_a_huge_cap(problem, method, cap):
+    a, b, M = problem
+    want = ot.sinkhorn_unbalanced(a, b, M, 0.5, 1.0, method=method, numItermax=10**4)
+    got, log = goot.sinkhorn_unbalanced(
+        a, b, M, 0.5, 1.0, method=method, numItermax=cap, log=True
+    )
+    np.testing.assert_allclose(got, want, atol=1e-7)
+    assert len(log["err"]) < 10**4
+
+
+@pytest.mark.parametrize("cap", HUGE)
+def test_unbalanced_barycenter_and_mm_with_a_huge_cap(problem, cap):
+    a, b, M = problem
+    rng = np.random.default_rng(2)
+    A = np.stack([a, a[::-1]], axis=1)
+    M6 = rng.random((6, 6))
+    for method in ["sinkhorn", "sinkhorn_stabilized"]:
+        want = ot.unbalanced.barycenter_unbalanced(
+            A, M6, 1.0, 1.0, method=method, numItermax=10**4
+        )
+        got = goot.unbalanced.barycenter_unbalanced(
+            A, M6, 1.0, 1.0, method=method, numItermax=cap
+        )
+        np.testing.assert_allclose(got, want, atol=1e-7)
+    want = ot.unbalanced.mm_unbalanced(a, b, M, 1.0, numItermax=10**4)
+    got = goot.unbalanced.mm_unbalanced(a, b, M, 1.0, numItermax=cap)
+    np.testing.assert_allclose(got, want, atol=1e-7)

@@ -158,6 +158,47 @@ def _cases():
         ("gmm_ot_loss", goot.gmm.gmm_ot_loss, (gm, gm + 1, gC, gC, gw, gw[::-1]), {}),
         ("gmm_ot_plan", goot.gmm.gmm_ot_plan, (gm, gm + 1, gC, gC, gw, gw[::-1]), {}),
         ("gaussian_pdf", goot.gmm.gaussian_pdf, (X, ms, Cs), {}),
+        ("sinkhorn_unbalanced", goot.sinkhorn_unbalanced, (a, b, M, 0.5, 1.0), {}),
+        (
+            "sinkhorn_unbalanced2",
+            goot.sinkhorn_unbalanced2,
+            (a, b, M, 0.5, 1.0),
+            {"log": True},
+        ),
+        (
+            "sinkhorn_unbalanced ti",
+            goot.sinkhorn_unbalanced,
+            (a, b, M, 0.5, 1.0),
+            {"method": "sinkhorn_translation_invariant"},
+        ),
+        (
+            "barycenter_unbalanced",
+            goot.unbalanced.barycenter_unbalanced,
+            (A, Mb, 0.1, 1.0),
+            {},
+        ),
+        ("mm_unbalanced", goot.unbalanced.mm_unbalanced, (a, b, M, 1.0), {}),
+        ("mm_unbalanced2", goot.unbalanced.mm_unbalanced2, (a, b, M, 1.0), {}),
+        (
+            "lbfgsb_unbalanced",
+            goot.unbalanced.lbfgsb_unbalanced,
+            (a, b, M, 0.5, 1.0),
+            {},
+        ),
+        (
+            "lbfgsb_unbalanced2",
+            goot.unbalanced.lbfgsb_unbalanced2,
+            (a, b, M, 0.5, 1.0),
+            {},
+        ),
+        ("monge_gap", goot.monge_gap, (X, X + 0.1), {}),
+        ("minibatch coupling", goot.minibatch.coupling, (X, Y), {}),
+        (
+            "gibbs_pair_weights",
+            goot.minibatch.gibbs_pair_weights,
+            (X, X + 0.1, 0.5),
+            {},
+        ),
     ]
 
 
@@ -173,6 +214,57 @@ def test_tensor_in_tensor_out(case):
     tkw = {k: t(x) if isinstance(x, np.ndarray) else x for k, x in kwargs.items()}
     got = fn(*targs, **tkw)
     assert_same_result(got, want)
+
+
+# Functions that take tensors without the tensor_io wrapper (they convert
+# themselves), and names that are not solvers.
+_CONVERTS_ITSELF = {"monge_gap"}
+_NOT_FUNCTIONS = {
+    "GootError",
+    "GootForkError",
+    "InputError",
+    "LazyPlan",
+    "check_result",
+}
+
+
+def _public_functions():
+    import inspect
+
+    modules = [goot, goot.lp, goot.bregman, goot.unbalanced, goot.sliced]
+    modules += [goot.gaussian, goot.gmm, goot.utils]
+    for module in modules:
+        for name in module.__all__:
+            fn = getattr(module, name)
+            if inspect.isfunction(fn) and name not in _NOT_FUNCTIONS:
+                yield f"{module.__name__}.{name}", fn
+
+
+@pytest.mark.parametrize("name,fn", list(_public_functions()))
+def test_every_public_function_converts_tensors(name, fn):
+    """The kind behind issue 7's first bullet: a new public function that
+    forgets the tensor wrapper fails here, not in a user's training loop."""
+    short = name.rsplit(".", 1)[1]
+    assert hasattr(fn, "__wrapped__") or short in _CONVERTS_ITSELF, name
+
+
+def test_a_function_without_gradients_says_so():
+    a, b, M = problem(grad=True)
+    with pytest.warns(UserWarning, match="sinkhorn_unbalanced2 gives no gradient.*M"):
+        value = goot.sinkhorn_unbalanced2(a, b, M, 0.5, 1.0)
+    assert not value.requires_grad
+    with torch.no_grad():  # nothing asked: nothing said
+        goot.sinkhorn_unbalanced2(a, b, M, 0.5, 1.0)
+
+
+def test_emd_plan_is_detached_silently_as_in_pot():
+    import warnings
+
+    a, b, M = problem(grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plan = goot.emd(a, b, M)
+    assert not plan.requires_grad
 
 
 def _float_leaves(x):

@@ -332,8 +332,8 @@ func (s *knopp) pass(update bool) {
 // current four (still in cache) to w. The products run in the AVX2
 // kernels of kernels.go where the CPU has them.
 //
-// TODO(goot): at n = 4000 an iteration is still 1.4-1.6× the read-bandwidth
-// bound (target 1.3×, benchmarks/RESULTS.md): w (8m bytes) is read and
+// TODO(goot): at n = 4000 an iteration takes 0.9-1.45× the read-bandwidth
+// bound depending on the run (target 1.3×, benchmarks/RESULTS.md): w (8m bytes) is read and
 // written from L2 once per four rows; blocks of eight rows would halve that
 // traffic (issue 3).
 func (s *knopp) sweep(lo, hi int, a, u, v, w []float64, update bool) {

@@ -66,16 +66,11 @@ type Result struct {
 	InnerLimit int
 }
 
-// errorsCapMax bounds the capacity reserved for the error history: a huge
-// iteration cap (users pass 1e9 to mean "until convergence") must not
-// reserve gigabytes up front; a longer history grows by append.
-const errorsCapMax = 1 << 12
-
 func newResult(maxIter, every int) Result {
 	return Result{
 		Status:    goot.IterationLimit,
 		Breakdown: -1,
-		Errors:    make([]float64, 0, min(maxIter/max(every, 1), errorsCapMax)+2),
+		Errors:    make([]float64, 0, goot.HistoryCap(maxIter, every)),
 	}
 }
 

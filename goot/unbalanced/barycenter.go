@@ -56,7 +56,7 @@ func Barycenter(A, M, weights []float64, k int, reg, regM float64, q, f, g []flo
 
 	maxIter := opt.maxIter()
 	res := Result{Status: goot.IterationLimit, Breakdown: -1,
-		Errors: make([]float64, 0, maxIter)}
+		Errors: make([]float64, 0, goot.HistoryCap(maxIter, 1))}
 	for it := range maxIter {
 		res.Iter = it
 		copy(prev, logq)

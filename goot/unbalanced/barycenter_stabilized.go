@@ -64,7 +64,7 @@ func BarycenterStabilized(A, M, weights []float64, k int, reg, regM float64, q, 
 
 	maxIter := opt.maxIter()
 	res := Result{Status: goot.IterationLimit, Breakdown: -1,
-		Errors: make([]float64, 0, maxIter/10+2)}
+		Errors: make([]float64, 0, goot.HistoryCap(maxIter, 10))}
 	errQ := 1.0
 	for it := range maxIter {
 		res.Iter = it

@@ -68,7 +68,7 @@ func MM(a, b, M []float64, reg, regA, regB float64, div Divergence, G, history [
 
 	maxIter := opt.maxIter()
 	res := Result{Status: goot.IterationLimit, Breakdown: -1,
-		Errors: make([]float64, 0, maxIter)}
+		Errors: make([]float64, 0, goot.HistoryCap(maxIter, 1))}
 	for it := range maxIter {
 		res.Iter = it + 1
 		marginalsOf(G, n, m, rows, cols)

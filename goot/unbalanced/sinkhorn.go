@@ -200,7 +200,7 @@ func newLogSolver(a, b, L []float64, p problem, ti bool, f, g []float64) *logSol
 func (s *logSolver) iterate(opt Options) Result {
 	maxIter := opt.maxIter()
 	res := Result{Status: goot.IterationLimit, Breakdown: -1,
-		Errors: make([]float64, 0, maxIter)}
+		Errors: make([]float64, 0, goot.HistoryCap(maxIter, 1))}
 	prevOK := s.exactScalings()
 	for it := range maxIter {
 		res.Iter = it + 1

@@ -89,7 +89,7 @@ type stabSolver struct {
 func (s *stabSolver) iterate(opt Options) Result {
 	maxIter := opt.maxIter()
 	res := Result{Status: goot.IterationLimit, Breakdown: -1,
-		Errors: make([]float64, 0, maxIter/10+2)}
+		Errors: make([]float64, 0, goot.HistoryCap(maxIter, 10))}
 	err := 1.0
 	cpt := 0
 	for ; err > opt.Tol && cpt < maxIter; cpt++ {

@@ -30,6 +30,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ._warnings import user_warning
+
 __all__ = [
     "is_tensor",
     "to_numpy",
@@ -242,7 +244,9 @@ def _value_function() -> Any:
 # The decorator that gives every public function tensor input and output.
 
 
-def tensor_io(grad: Callable[..., Any] | None = None) -> Callable[[F], F]:
+def tensor_io(
+    grad: Callable[..., Any] | None = None, detached: bool = False
+) -> Callable[[F], F]:
     """Let a numpy function of goot take tensors and return tensors.
 
     Without tensor arguments the function runs unchanged (the only cost is a
@@ -263,6 +267,10 @@ def tensor_io(grad: Callable[..., Any] | None = None) -> Callable[[F], F]:
     tensor carrying the gradients ``grads[name]`` for the tensor arguments
     (see `set_gradients`). It returns the function's result with the
     differentiable value(s) already attached.
+
+    Without `grad`, a tensor argument that requires a gradient gets a
+    UserWarning saying the result is detached from it, unless `detached` says
+    POT gives no gradient there either (``emd``'s plan).
     """
 
     def decorate(fn: F) -> F:
@@ -297,6 +305,11 @@ def tensor_io(grad: Callable[..., Any] | None = None) -> Callable[[F], F]:
                 torch.float32 if floats and set(floats) == {torch.float32} else None
             )
             if grad is None or not tracked or not torch.is_grad_enabled():
+                if tracked and not detached and torch.is_grad_enabled():
+                    user_warning(
+                        f"goot.{fn.__name__} gives no gradient: its result is "
+                        f"detached from {', '.join(tracked)}"
+                    )
                 out = fn(*bound.args, **bound.kwargs)
                 return _result_to_tensor(out, like, single)
 

@@ -257,6 +257,53 @@ def weights_or_uniform(
     return arr
 
 
+def cost_matrix(M: Any) -> np.ndarray:
+    """`M` as a non-empty 2-D float64 cost matrix (InputError otherwise)."""
+    M = as_float64(M, "M")
+    if M.ndim != 2:
+        raise InputError(f"M must be a 2-D cost matrix, got shape {M.shape}")
+    if M.shape[0] == 0 or M.shape[1] == 0:
+        raise InputError(f"M: empty cost matrix of shape {M.shape}")
+    return M
+
+
+def target_weights(b: Any, m: int) -> np.ndarray:
+    """`b` as float64 target weights for m columns of a cost matrix: one
+    histogram (m,), uniform when empty, or several as the columns of (m, k)."""
+    if is_empty(b) or np.ndim(b) != 2:
+        return weights_or_uniform(b, m, "b")
+    b = as_float64(b, "b")
+    if b.shape[0] != m or b.shape[1] == 0:
+        raise InputError(
+            f"Dimension mismatch: b has shape {b.shape}, the cost matrix needs "
+            f"{m} rows and at least one column"
+        )
+    return b
+
+
+def barycenter_inputs(
+    A: Any, M: Any, weights: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Float64 histograms A (dim, k), costs M (dim, dim) and barycentric
+    weights (k,), uniform when None, with their shapes checked."""
+    A = as_float64(A, "A")
+    if A.ndim != 2 or A.shape[0] == 0 or A.shape[1] == 0:
+        raise InputError(f"A must be a non-empty (dim, n_hists) array, got {A.shape}")
+    dim, k = A.shape
+    M = as_float64(M, "M")
+    if M.shape != (dim, dim):
+        raise InputError(f"M must have shape ({dim}, {dim}) to match A, got {M.shape}")
+    if weights is None:
+        return A, M, np.full(k, 1.0 / k)
+    weights = as_float64(weights, "weights")
+    if weights.shape != (k,):
+        raise InputError(
+            f"weights must have one value per histogram ({k}), got shape "
+            f"{weights.shape}"
+        )
+    return A, M, weights
+
+
 def total(w: np.ndarray, name: str) -> float:
     """Sum of a weight vector; math.fsum is exact and much cheaper on short ones.
 

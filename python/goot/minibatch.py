@@ -50,7 +50,6 @@ References
 from __future__ import annotations
 
 import math
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -58,6 +57,7 @@ import numpy as np
 
 from ._backend import check_same_backend, from_numpy, is_tensor, to_numpy
 from ._core import InputError, address, as_float64, call
+from ._warnings import user_warning
 
 __all__ = [
     "coupling",
@@ -205,11 +205,9 @@ def _exact_many(
     status = info[:, 1]
     if (status != 0).any():
         bad = int(np.flatnonzero(status != 0)[0])
-        warnings.warn(
+        user_warning(
             f"minibatch {bad}: the exact solver stopped before optimality "
             f"(status {int(status[bad])}); increase numItermax",
-            UserWarning,
-            stacklevel=3,
         )
     return plans, info[:, 0]
 
@@ -245,11 +243,9 @@ def _check_plan(pi: np.ndarray, warn: bool) -> np.ndarray:
     if np.isfinite(pi).all() and s > 1e-8:
         return pi
     if warn:
-        warnings.warn(
+        user_warning(
             "the minibatch plan has non-finite entries or no mass (reg too "
             "small, or normalize_cost needed?); using the independent coupling",
-            UserWarning,
-            stacklevel=4,
         )
     n, m = pi.shape
     return np.full((n, m), 1.0 / (n * m))

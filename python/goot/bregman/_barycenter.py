@@ -7,7 +7,13 @@ from typing import Any
 import numpy as np
 
 from .._backend import tensor_io
-from .._core import InputError, address, as_float64, call, history_buffer, result_dtype
+from .._core import (
+    address,
+    barycenter_inputs,
+    call,
+    history_buffer,
+    result_dtype,
+)
 from .._warnings import user_warning
 from ..lp._barycenter_solvers import fixed_point_barycenter
 from ..lp._network_simplex import _check_iter
@@ -40,22 +46,7 @@ def _prepare(A, M, weights, numItermax):
     """Float64 (A, M, weights) with shapes checked, the result dtype and the
     iteration cap."""
     dtype = result_dtype(A, M)
-    A = as_float64(A, "A")
-    if A.ndim != 2 or A.shape[0] == 0 or A.shape[1] == 0:
-        raise InputError(f"A must be a non-empty (dim, n_hists) array, got {A.shape}")
-    dim, k = A.shape
-    M = as_float64(M, "M")
-    if M.shape != (dim, dim):
-        raise InputError(f"M must have shape ({dim}, {dim}) to match A, got {M.shape}")
-    if weights is None:
-        weights = np.full(k, 1.0 / k)
-    else:
-        weights = as_float64(weights, "weights")
-        if weights.shape != (k,):
-            raise InputError(
-                f"weights must have one value per histogram ({k}), got shape "
-                f"{weights.shape}"
-            )
+    A, M, weights = barycenter_inputs(A, M, weights)
     numItermax = _check_iter(numItermax)
     if numItermax < 1:
         raise ValueError(f"numItermax must be at least 1, got {numItermax}")

@@ -21,9 +21,11 @@ from .._core import (
     address,
     as_float64,
     call,
+    cost_matrix,
     history_buffer,
     is_empty,
     result_dtype,
+    target_weights,
     weights_or_uniform,
 )
 from .._warnings import user_warning
@@ -82,24 +84,12 @@ class _Outcome:
 def _prepare(a, b, M, multi_ok: bool):
     """Float64 (a, b, M) with shapes checked; b is (m,) or (m, k)."""
     dtype = result_dtype(M, a, b)
-    M = as_float64(M, "M")
-    if M.ndim != 2:
-        raise InputError(f"M must be a 2-D cost matrix, got shape {M.shape}")
+    M = cost_matrix(M)
     n, m = M.shape
-    if n == 0 or m == 0:
-        raise InputError(f"M: empty cost matrix of shape {M.shape}")
     a = weights_or_uniform(a, n, "a")
-    if not is_empty(b) and np.ndim(b) == 2:
-        b = as_float64(b, "b")
-        if b.shape[0] != m or b.shape[1] == 0:
-            raise InputError(
-                f"Dimension mismatch: b has shape {b.shape}, the cost matrix "
-                f"needs {m} rows and at least one column"
-            )
-        if not multi_ok:
-            raise InputError("b: this method takes one target histogram (1-D b)")
-    else:
-        b = weights_or_uniform(b, m, "b")
+    b = target_weights(b, m)
+    if b.ndim == 2 and not multi_ok:
+        raise InputError("b: this method takes one target histogram (1-D b)")
     if dtype == np.float32:
         # float32 weights carry their own rounding: two histograms meant to be
         # equal in mass differ by ~1e-8, more than the default stopThr, and POT

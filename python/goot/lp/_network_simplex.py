@@ -18,6 +18,7 @@ from .._core import (
     as_float64,
     call,
     check_same_mass,
+    cost_matrix,
     is_empty,
     rescale,
     result_dtype,
@@ -97,12 +98,8 @@ def _prepare(a: Any, b: Any, M: Any, check_marginals: bool, multi_b: bool):
     small mismatch is ever rescaled unless check_marginals is False).
     """
     dtype = result_dtype(a, b, M)
-    M = as_float64(M, "M")
-    if M.ndim != 2:
-        raise InputError(f"M must be a 2-D cost matrix, got shape {M.shape}")
+    M = cost_matrix(M)
     n, m = M.shape
-    if n == 0 or m == 0:
-        raise InputError(f"M: empty cost matrix of shape {M.shape}")
     a = weights_or_uniform(a, n, "a")
     if type(b) is np.ndarray and b.ndim == 1:
         pass  # the common case: weights_or_uniform below does the rest
@@ -146,7 +143,7 @@ def _check_columns(b: np.ndarray) -> None:
         raise InputError(f"b: {problem} weight {x:g} at row {i}, column {c}")
 
 
-@tensor_io()
+@tensor_io(detached=True)  # POT: the plan carries no gradient
 def emd(
     a: Any,
     b: Any,

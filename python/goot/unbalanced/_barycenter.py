@@ -7,12 +7,18 @@ the input and builds POT's return values, log dicts and warnings.
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import numpy as np
 
-from .._core import InputError, address, as_float64, call
+from .._backend import tensor_io
+from .._core import (
+    address,
+    barycenter_inputs,
+    call,
+    history_buffer,
+)
+from .._warnings import user_warning
 from ..lp._network_simplex import _check_iter
 from ._sinkhorn import _STABILIZED_NOT_CONVERGED, _dtype, _number
 
@@ -30,38 +36,25 @@ _LOG_TINY = math.log(1e-300)  # POT reports log(u + 1e-300)
 def _barycenter(stabilized, A, M, reg, reg_m, weights, tau, numItermax, stopThr,
                 verbose, log):  # fmt: skip
     dtype = _dtype(A, M)
-    A = as_float64(A, "A")
-    M = as_float64(M, "M")
-    if A.ndim != 2:
-        raise InputError(f"A must be a 2-D array (dim, n_hists), got shape {A.shape}")
+    A, M, w = barycenter_inputs(A, M, weights)
     dim, k = A.shape
-    if M.shape != (dim, dim):
-        raise InputError(f"M must have shape ({dim}, {dim}), got {M.shape}")
-    if weights is None:
-        w = np.full(k, 1.0 / k)
-    else:
-        w = as_float64(weights, "weights")
-        if w.shape != (k,):
-            raise InputError(
-                f"weights must have one entry per histogram ({k}), got shape {w.shape}"
-            )
     numItermax = _check_iter(numItermax)
     q, f, g = np.empty(dim), np.empty((dim, k)), np.empty((dim, k))
-    errs, info = np.empty(numItermax + 2), np.empty(_INFO_LEN)
+    errs, info = history_buffer(numItermax, every=1), np.empty(_INFO_LEN)
     call(
         "UnbalancedBarycenter", stabilized, address(A), dim, k, address(M),
         address(w), _number(reg, "reg"), _number(reg_m, "reg_m"), address(q),
         address(f), address(g), numItermax, _number(stopThr, "stopThr"),
-        _number(tau, "tau"), address(errs), numItermax + 2, address(info),
+        _number(tau, "tau"), address(errs), errs.size, address(info),
     )  # fmt: skip
     status, niter, breakdown, n_err = (int(x) for x in info[:4])
     errors = [float(e) for e in errs[:n_err]]
     if breakdown >= 0:
         # POT's stabilized barycenter prints its counter, which stays at 0.
         at = 0 if stabilized else breakdown
-        warnings.warn(f"Numerical errors at iteration {at}", stacklevel=4)
+        user_warning(f"Numerical errors at iteration {at}")
     if stabilized and status != _OPTIMAL:
-        warnings.warn(_STABILIZED_NOT_CONVERGED, UserWarning, stacklevel=4)
+        user_warning(_STABILIZED_NOT_CONVERGED)
     if verbose:
         period = 10 if stabilized else 1
         for i, err in enumerate(errors):
@@ -77,6 +70,7 @@ def _barycenter(stabilized, A, M, reg, reg_m, weights, tau, numItermax, stopThr,
     return q, {"err": errors, "niter": niter, "logu": logu, "logv": logv}
 
 
+@tensor_io()
 def barycenter_unbalanced_sinkhorn(
     A: Any,
     M: Any,
@@ -151,6 +145,7 @@ def barycenter_unbalanced_sinkhorn(
                        verbose, log)  # fmt: skip
 
 
+@tensor_io()
 def barycenter_unbalanced_stabilized(
     A: Any,
     M: Any,
@@ -205,6 +200,7 @@ def barycenter_unbalanced_stabilized(
                        verbose, log)  # fmt: skip
 
 
+@tensor_io()
 def barycenter_unbalanced(
     A: Any,
     M: Any,
@@ -263,10 +259,8 @@ def barycenter_unbalanced(
     if name == "sinkhorn_stabilized":
         return barycenter_unbalanced_stabilized(A, M, reg, reg_m, **args, **kwargs)
     if name in ("sinkhorn_reg_scaling", "sinkhorn_translation_invariant"):
-        warnings.warn(
+        user_warning(
             "Method not implemented yet. Using classic Sinkhorn Knopp",
-            UserWarning,
-            stacklevel=2,
         )
         return barycenter_unbalanced(A, M, reg, reg_m, **args, **kwargs)
     raise ValueError(f"Unknown method '{method}'.")

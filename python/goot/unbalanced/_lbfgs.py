@@ -12,7 +12,15 @@ from typing import Any
 import numpy as np
 from scipy.optimize import Bounds, minimize
 
-from .._core import InputError, address, as_float64, call, weights_or_uniform
+from .._backend import tensor_io
+from .._core import (
+    InputError,
+    address,
+    as_float64,
+    call,
+    cost_matrix,
+    weights_or_uniform,
+)
 from ._sinkhorn import _dtype, _number, _pair
 
 __all__ = ["lbfgsb_unbalanced", "lbfgsb_unbalanced2"]
@@ -43,6 +51,7 @@ def _loss(a, b, M, c, reg, reg_a, reg_b, plan, marg, custom):
     return fun
 
 
+@tensor_io()
 def lbfgsb_unbalanced(
     a: Any,
     b: Any,
@@ -148,9 +157,7 @@ def lbfgsb_unbalanced(
         )
     marg = _PENALTIES[regm_div.lower()]
     dtype = _dtype(M, a, b)
-    M = as_float64(M, "M")
-    if M.ndim != 2:
-        raise InputError(f"M must be a 2-D cost matrix, got shape {M.shape}")
+    M = cost_matrix(M)
     n, m = M.shape
     a = weights_or_uniform(a, n, "a")
     b = weights_or_uniform(b, m, "b")
@@ -183,6 +190,7 @@ def lbfgsb_unbalanced(
     return out, {"cost": cost, "res": res, "total_cost": dtype.type(res.fun)}
 
 
+@tensor_io()
 def lbfgsb_unbalanced2(
     a: Any,
     b: Any,

@@ -10,7 +10,16 @@ from typing import Any
 
 import numpy as np
 
-from .._core import InputError, address, as_float64, call, weights_or_uniform
+from .._backend import tensor_io
+from .._core import (
+    InputError,
+    address,
+    as_float64,
+    call,
+    cost_matrix,
+    history_buffer,
+    weights_or_uniform,
+)
 from ..lp._network_simplex import _check_iter
 from ._sinkhorn import _GIVEN, _PRODUCT, _dtype, _number, _pair
 
@@ -30,6 +39,7 @@ def _kl(p, q):
         return np.sum(p * np.log(p / q + 1e-16)) + np.sum(q - p)
 
 
+@tensor_io()
 def mm_unbalanced(
     a: Any,
     b: Any,
@@ -110,9 +120,7 @@ def mm_unbalanced(
        (NeurIPS) 34.
     """
     dtype = _dtype(M, a, b)
-    M = as_float64(M, "M")
-    if M.ndim != 2:
-        raise InputError(f"M must be a 2-D cost matrix, got shape {M.shape}")
+    M = cost_matrix(M)
     n, m = M.shape
     a = weights_or_uniform(a, n, "a")
     b = weights_or_uniform(b, m, "b")
@@ -144,12 +152,12 @@ def mm_unbalanced(
     while remaining > 0:
         step = min(remaining, _CHUNK) if log else remaining
         hist = np.empty((step, n, m)) if log else None
-        errs, info = np.empty(step + 2), np.empty(_INFO_LEN)
+        errs, info = history_buffer(step, every=1), np.empty(_INFO_LEN)
         call(
             "UnbalancedMM", address(a), n, address(b), m, address(M), reg, reg_a,
             reg_b, divergence, ref, address(cc), address(G), address(hist),
             0 if hist is None else hist.size, step, stopThr, warm, address(errs),
-            step + 2, address(info),
+            errs.size, address(info),
         )  # fmt: skip
         status, iters, n_err = int(info[0]), int(info[1]), int(info[3])
         errors += [float(e) for e in errs[:n_err]]
@@ -188,6 +196,7 @@ def mm_unbalanced(
     return out, log_dict
 
 
+@tensor_io()
 def mm_unbalanced2(
     a: Any,
     b: Any,

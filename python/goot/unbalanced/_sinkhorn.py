@@ -13,19 +13,23 @@ where POT's kernel ``exp(-M/reg)`` underflows (small ``reg``).
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import numpy as np
 
+from .._backend import tensor_io
 from .._core import (
     InputError,
     address,
     as_float64,
     call,
+    cost_matrix,
+    history_buffer,
     is_empty,
+    target_weights,
     weights_or_uniform,
 )
+from .._warnings import user_warning
 from ..lp._network_simplex import _check_iter
 
 __all__ = [
@@ -116,22 +120,10 @@ def _solve(
     opposed to knopp's case-insensitive one; without `want_log` the total cost
     (a log per entry of the plan) is not computed."""
     dtype = _dtype(M, a, b)
-    M = as_float64(M, "M")
-    if M.ndim != 2:
-        raise InputError(f"M must be a 2-D cost matrix, got shape {M.shape}")
+    M = cost_matrix(M)
     n, m = M.shape
-    if n == 0 or m == 0:
-        raise InputError(f"M: empty cost matrix of shape {M.shape}")
     a = weights_or_uniform(a, n, "a")
-    if not is_empty(b) and np.ndim(b) == 2:
-        b = as_float64(b, "b")
-        if b.shape[0] != m or b.shape[1] == 0:
-            raise InputError(
-                f"Dimension mismatch: b has shape {b.shape}, the cost matrix "
-                f"needs {m} rows and at least one column"
-            )
-    else:
-        b = weights_or_uniform(b, m, "b")
+    b = target_weights(b, m)
     multi = b.ndim == 2
     k = b.shape[1] if multi else 1
     reg = _number(reg, "reg")
@@ -143,7 +135,7 @@ def _solve(
         raise TypeError(f"reg_type must be a string, got {reg_type!r}")
     entropy = (reg_type if entropy_exact else reg_type.lower()) == "entropy"
     if entropy:
-        warnings.warn(_ENTROPY_WARNING, UserWarning, stacklevel=4)
+        user_warning(_ENTROPY_WARNING)
     ref, cc = _PRODUCT, None
     if multi or entropy:
         ref = _ONES
@@ -165,21 +157,21 @@ def _solve(
         f, g = np.empty(shape_u), np.empty(shape_v)
     plan = None if multi else np.empty((n, m))
     costs = np.empty(k)
-    errs, info = np.empty(numItermax + 2), np.empty(_INFO_LEN)
+    errs, info = history_buffer(numItermax, every=1), np.empty(_INFO_LEN)
     call(
         "UnbalancedSinkhorn", method, address(a), n, address(b), m, k, address(M),
         reg, reg_a, reg_b, ref, address(cc), address(f), address(g),
         address(plan), address(costs), numItermax or -1, _number(stopThr, "stopThr"),
-        _number(tau, "tau"), warm, bool(want_log), address(errs), numItermax + 2,
+        _number(tau, "tau"), warm, bool(want_log), address(errs), errs.size,
         address(info),
     )  # fmt: skip
     status, _, breakdown, n_err = (int(x) for x in info[:4])
     errors = [float(e) for e in errs[:n_err]]
 
     if breakdown >= 0:
-        warnings.warn(f"Numerical errors at iteration {breakdown}", stacklevel=4)
+        user_warning(f"Numerical errors at iteration {breakdown}")
     if method == _STABILIZED and status != _OPTIMAL:
-        warnings.warn(_STABILIZED_NOT_CONVERGED, UserWarning, stacklevel=4)
+        user_warning(_STABILIZED_NOT_CONVERGED)
     if verbose:
         period, header = (10, 200) if method == _STABILIZED else (1, 50)
         for i, err in enumerate(errors):
@@ -215,6 +207,7 @@ def _broadcast(x, shape, name):
 # Public API.
 
 
+@tensor_io()
 def sinkhorn_unbalanced(
     a: Any,
     b: Any,
@@ -321,7 +314,7 @@ def _dispatch(method: Any, unknown: str):
         raise TypeError(f"method must be a string, got {method!r}")
     name = method.lower()
     if name == "sinkhorn_reg_scaling":
-        warnings.warn(_NOT_IMPLEMENTED, UserWarning, stacklevel=3)
+        user_warning(_NOT_IMPLEMENTED)
         name = "sinkhorn"
     solvers = {
         "sinkhorn": sinkhorn_knopp_unbalanced,
@@ -333,6 +326,7 @@ def _dispatch(method: Any, unknown: str):
     return solvers[name]
 
 
+@tensor_io()
 def sinkhorn_unbalanced2(
     a: Any,
     b: Any,
@@ -392,7 +386,7 @@ verbose, log
     """
     multi = not is_empty(b) and np.ndim(b) == 2
     if multi and reg_type == "kl":
-        warnings.warn("Reg_type not implemented yet. Use entropy.", stacklevel=2)
+        user_warning("Reg_type not implemented yet. Use entropy.")
     solver = _dispatch(method, "Unknown method %s.")
     if multi:
         return solver(
@@ -412,6 +406,7 @@ verbose, log
     return (cost, res) if log else cost
 
 
+@tensor_io()
 def sinkhorn_knopp_unbalanced(
     a: Any,
     b: Any,
@@ -467,6 +462,7 @@ def sinkhorn_knopp_unbalanced(
     return out.result(log)
 
 
+@tensor_io()
 def sinkhorn_stabilized_unbalanced(
     a: Any,
     b: Any,
@@ -536,6 +532,7 @@ def sinkhorn_stabilized_unbalanced(
     return out.result(log)
 
 
+@tensor_io()
 def sinkhorn_unbalanced_translation_invariant(
     a: Any,
     b: Any,
