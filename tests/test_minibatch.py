@@ -26,7 +26,10 @@ def batches(k, n, m, d, seed):
     return rng.standard_normal((k, n, d)), rng.standard_normal((k, m, d)) + 0.5
 
 
-@pytest.mark.parametrize("k,n,m,d", [(1, 5, 5, 2), (6, 16, 16, 2), (4, 12, 9, 7)])
+@pytest.mark.parametrize(
+    "k,n,m,d",
+    [(1, 5, 5, 2), (6, 16, 16, 2), (4, 12, 9, 7), (5, 12, 9, 64), (3, 20, 20, 300)],
+)  # d >= 64: costs by BLAS in blocks, solved from costs
 def test_exact_couplings_equal_pot_per_problem(k, n, m, d):
     """Each plan of the batched call is POT's ot.emd plan of that problem."""
     x0, x1 = batches(k, n, m, d, seed=k + n)
@@ -38,6 +41,29 @@ def test_exact_couplings_equal_pot_per_problem(k, n, m, d):
         np.testing.assert_allclose(
             mb.coupling(x0[c], x1[c]), want, rtol=0, atol=PLAN_ATOL
         )
+
+
+def test_gram_path_in_several_blocks_with_weights(monkeypatch):
+    """Problems split over blocks (a tiny block size) give each problem's POT
+    plan, with per-minibatch weights."""
+    monkeypatch.setattr(mb, "_GRAM_BLOCK_BYTES", 8 * 10 * 7 * 2)  # 2 per block
+    k, n, m, d = 5, 10, 7, 80
+    x0, x1 = batches(k, n, m, d, seed=3)
+    rng = np.random.default_rng(4)
+    a, b = rng.random((k, n)) + 0.1, rng.random((k, m)) + 0.1
+    plans = mb.couplings(x0, x1, a=a, b=b)
+    for c in range(k):
+        want = ot.emd(a[c] / a[c].sum(), b[c] / b[c].sum(), ot.dist(x0[c], x1[c]))
+        np.testing.assert_allclose(plans[c], want, rtol=0, atol=PLAN_ATOL)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, 1e200])
+@pytest.mark.parametrize("which", ["x0", "x1"])
+def test_gram_path_refuses_non_finite_points(bad, which):
+    x0, x1 = batches(3, 6, 6, 70, seed=5)
+    (x0 if which == "x0" else x1)[2, 1, 3] = bad
+    with pytest.raises(ValueError, match=which):
+        mb.couplings(x0, x1)
 
 
 def test_exact_couplings_with_weights_and_metrics():
