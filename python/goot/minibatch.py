@@ -60,6 +60,7 @@ from threadpoolctl import threadpool_limits
 from ._backend import check_same_backend, from_numpy, is_tensor, to_numpy
 from ._core import InputError, address, as_float64, call
 from ._warnings import user_warning
+from .lp._network_simplex import _check_iter
 
 __all__ = [
     "coupling",
@@ -534,9 +535,14 @@ def _plans(
     for w, name in ((a, "a"), (b, "b")):
         if w is not None and not (w.sum(axis=1) > 0).all():
             raise InputError(f"{name}: a minibatch has weights summing to 0")
+    if num_threads is not None and (
+        isinstance(num_threads, bool)
+        or not isinstance(num_threads, (int, np.integer))
+        or num_threads < 1
+    ):
+        raise InputError(f"num_threads must be a positive integer, got {num_threads!r}")
     if method == "exact":
-        if numItermax is None:
-            numItermax = 10**7
+        numItermax = 10**7 if numItermax is None else _check_iter(numItermax)
         plans, _ = _exact_many(p0, p1, a, b, metric, numItermax)
         return plans
     reg = _positive(reg, "reg")

@@ -90,6 +90,12 @@ def _prepare(a, b, M, multi_ok: bool):
     b = target_weights(b, m)
     if b.ndim == 2 and not multi_ok:
         raise InputError("b: this method takes one target histogram (1-D b)")
+    # A histogram without mass has no balanced plan (POT returns NaN).
+    # (NaN and negative weights are reported by the Go solvers.)
+    if a.sum() == 0:
+        raise InputError("a: all weights are 0 (a histogram needs mass)")
+    if (b.sum(0) == 0).any():
+        raise InputError("b: all weights are 0 (a histogram needs mass)")
     if dtype == np.float32:
         # float32 weights carry their own rounding: two histograms meant to be
         # equal in mass differ by ~1e-8, more than the default stopThr, and POT
@@ -120,6 +126,12 @@ def _warm(warmstart, shapes, name="warmstart"):
         arr = np.array(as_float64(x, name), dtype=np.float64)
         if arr.shape != shape:
             raise InputError(f"{name}: expected an array of shape {shape}")
+        # -inf is a log-scaling of a zero-weight bin (a previous log's
+        # log_u/log_v); NaN and +inf have no meaning.
+        if np.isnan(arr).any() or np.isposinf(arr).any():
+            raise InputError(f"{name} holds NaN or +inf values")
+        if arr.size and np.isneginf(arr).all():
+            raise InputError(f"{name}: every entry is -inf (a scaling of zero)")
         out.append(arr)
     return out
 

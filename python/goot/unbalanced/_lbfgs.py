@@ -169,6 +169,12 @@ def lbfgsb_unbalanced(
     G0 = np.outer(a, b) if G0 is None else as_float64(G0, "G0")
     if cc.shape != (n, m) or G0.shape != (n, m):
         raise InputError(f"c and G0 must have the shape of M {M.shape}")
+    # The objective is evaluated as given (no Go solver checks the values).
+    for x, name in ((a, "a"), (b, "b"), (cc, "c"), (G0, "G0")):
+        if not np.isfinite(x).all() or (x < 0).any():
+            raise InputError(f"{name} must hold finite nonnegative values")
+    if np.isnan(M).any():
+        raise InputError("M holds NaN values")
 
     fun = _loss(a, b, M, cc, reg, reg_a, reg_b, plan, marg, custom)
     res = minimize(
