@@ -97,6 +97,9 @@ def test_sinkhorn_coupling_equals_pot():
         np.testing.assert_allclose(got, want, rtol=0, atol=SINKHORN_ATOL)
 
 
+@pytest.mark.filterwarnings(
+    "ignore:Sinkhorn did not converge"
+)  # reg 0.2, 1000 iterations
 def test_sinkhorn_couplings_threads_equal_serial():
     x0, x1 = batches(5, 10, 10, 2, seed=5)
     serial = mb.couplings(x0, x1, method="sinkhorn", reg=0.2, num_threads=1)
@@ -397,3 +400,32 @@ def test_mixed_numpy_and_torch_is_refused():
 
 def test_goot_namespace():
     assert goot.minibatch.coupling is mb.coupling
+
+
+def test_gibbs_degenerate_input_is_refused():
+    """Adversarial trials: NaN plans reported as zero tilt."""
+    rng = np.random.default_rng(7)
+    x0, x1 = rng.standard_normal((5, 2)), rng.standard_normal((5, 2))
+    with pytest.raises(ValueError, match="a: the weights sum to 0"):
+        mb.gibbs_tilt(x0, x1, 1.0, a=np.zeros(5))
+    with pytest.raises(ValueError, match="overflow"):
+        mb.gibbs_tilt(x0 * 1e160, x1, 1.0)
+    with pytest.raises(ValueError, match="overflow"):
+        mb.gibbs_pair_weights(x0 * 1e160, x1, 1.0, normalize=True)
+    huge = mb.gibbs_tilt(x0, x1, 1.0, a=np.full(5, 1e308))
+    want = mb.gibbs_tilt(x0, x1, 1.0)
+    np.testing.assert_allclose(huge["plan"], want["plan"], rtol=1e-12)
+
+
+def test_huge_weights_are_normalised_without_overflow():
+    rng = np.random.default_rng(8)
+    x0, x1 = rng.standard_normal((5, 2)), rng.standard_normal((5, 2))
+    want = mb.coupling(x0, x1)
+    np.testing.assert_allclose(mb.coupling(x0, x1, a=np.full(5, 1e308)), want)
+
+
+def test_entropic_coupling_reports_non_convergence():
+    rng = np.random.default_rng(9)
+    x0, x1 = rng.standard_normal((5, 2)) * 1e3, rng.standard_normal((5, 2))
+    with pytest.warns(UserWarning, match="did not converge"):
+        mb.coupling(x0, x1, method="sinkhorn", numItermax=3)

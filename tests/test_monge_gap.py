@@ -183,3 +183,27 @@ def test_gradient_drives_gap_down():
         gap.backward()
         opt.step()
     assert float(goot.monge_gap(x, x @ W).detach()) < 0.5 * start
+
+
+def test_torch_float32_far_from_the_origin():
+    """Adversarial trial: float32 points around 1e4 lost every digit in the
+    expanded |x|² + |y|² − 2⟨x, y⟩ form (14.0 instead of 5.40)."""
+    import torch
+
+    rng = np.random.RandomState(0)
+    x, y = rng.randn(50, 3), np.random.RandomState(1).randn(50, 3)
+    want = goot.monge_gap(x, y)
+    for shift in (0.0, 1e3, 1e4):
+        got = goot.monge_gap(
+            torch.tensor(x + shift, dtype=torch.float32),
+            torch.tensor(y + shift, dtype=torch.float32),
+        )
+        assert got.dtype == torch.float32
+        assert float(got) == pytest.approx(want, rel=1e-3)
+
+
+@pytest.mark.parametrize("reg", [None, 0.1])
+def test_overflowing_costs_are_refused(reg):
+    x = np.random.default_rng(0).standard_normal((6, 2)) * 1e160
+    with pytest.raises(ValueError, match="overflow"):
+        goot.monge_gap(x, -x, reg=reg)

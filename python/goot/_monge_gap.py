@@ -131,6 +131,8 @@ def monge_gap(
 
     n = px.shape[0]
     C = dist(px, py, metric=cost)
+    if not np.isfinite(C).all():
+        raise InputError("x and y: the costs overflow to +inf (coordinates too large)")
     u = np.full(n, 1.0 / n)
     if reg is None:
         from .lp import emd
@@ -161,11 +163,18 @@ def _torch_value(x: Any, y: Any, W: np.ndarray, cost: str):
     w = torch.as_tensor(W, dtype=dtype, device=x.device)
     if cost == "sqeuclidean":
         # sum_ij W_ij |x_i - y_j|^2, expanded: O(n^2 + n^2 d) without the
-        # n×n×d differences. The rows and columns of W sum to ~0.
-        sx = (tx * tx).sum(dim=1)
-        sy = (ty * ty).sum(dim=1)
-        cross = (tx @ ty.T * w).sum()
-        return (w.sum(dim=1) * sx).sum() + (w.sum(dim=0) * sy).sum() - 2 * cross
+        # n×n×d differences. The rows and columns of W sum to ~0, so the terms
+        # cancel: they are formed in float64 on points moved to a common
+        # centre (the value does not depend on a common shift), else float32
+        # points far from the origin lose every digit.
+        centre = torch.cat([tx, ty]).detach().to(torch.float64).mean(dim=0)
+        cx, cy = tx.to(torch.float64) - centre, ty.to(torch.float64) - centre
+        w64 = w.to(torch.float64)
+        sx = (cx * cx).sum(dim=1)
+        sy = (cy * cy).sum(dim=1)
+        cross = (cx @ cy.T * w64).sum()
+        value = (w64.sum(dim=1) * sx).sum() + (w64.sum(dim=0) * sy).sum() - 2 * cross
+        return value.to(dtype)
     p = 2.0 if cost == "euclidean" else 1.0
     C = torch.cdist(tx, ty, p=p, compute_mode="donot_use_mm_for_euclid_dist")
     return (w * C).sum()

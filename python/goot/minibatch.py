@@ -194,9 +194,9 @@ def _exact_many(
     k, n, d = p0.shape
     m = p1.shape[1]
     if a is not None:
-        a = a / a.sum(axis=1, keepdims=True)
+        a = _normalized(a)
     if b is not None:
-        b = b / b.sum(axis=1, keepdims=True)
+        b = _normalized(b)
     plans = np.empty((k, n, m))
     info = np.empty((k, 3))
     if metric == "sqeuclidean" and d >= _GRAM_MIN_DIM:
@@ -292,22 +292,38 @@ def _exact_from_gram(p0, p1, a, b, plans, info, numItermax) -> None:
             )
 
 
+def _finite_costs(C: np.ndarray) -> np.ndarray:
+    if not np.isfinite(C).all():
+        raise InputError(
+            "x0 and x1: the pair costs overflow to +inf (coordinates too large)"
+        )
+    return C
+
+
+def _normalized(w: np.ndarray) -> np.ndarray:
+    """Weights (..., n) scaled to sum 1 along the last axis, by their maximum
+    first so that huge weights (1e308) do not overflow the sum."""
+    w = w / w.max(axis=-1, keepdims=True)
+    return w / w.sum(axis=-1, keepdims=True)
+
+
 def _entropic_one(
-    p0, p1, a, b, method, reg, reg_m, metric, normalize_cost, numItermax, stopThr
-):
+    p0, p1, a, b, method, reg, reg_m, metric, normalize_cost, numItermax, stopThr,
+    warn,
+):  # fmt: skip
     n, m = p0.shape[0], p1.shape[0]
     M = _cost(p0, p1, metric)
     if normalize_cost:
         top = M.max()
         if top > 0:
             M = M / top
-    a = np.full(n, 1.0 / n) if a is None else a / a.sum()
-    b = np.full(m, 1.0 / m) if b is None else b / b.sum()
+    a = np.full(n, 1.0 / n) if a is None else _normalized(a)
+    b = np.full(m, 1.0 / m) if b is None else _normalized(b)
     if method == "sinkhorn":
         from .bregman import sinkhorn_log
 
         return sinkhorn_log(
-            a, b, M, reg, numItermax=numItermax, stopThr=stopThr, warn=False
+            a, b, M, reg, numItermax=numItermax, stopThr=stopThr, warn=warn
         )
     from .unbalanced import sinkhorn_unbalanced
 
@@ -533,7 +549,7 @@ def _plans(
     _check_choice(method, "method", _METHODS)
     _check_choice(metric, "metric", _METRICS)
     for w, name in ((a, "a"), (b, "b")):
-        if w is not None and not (w.sum(axis=1) > 0).all():
+        if w is not None and not (w.max(axis=1) > 0).all():
             raise InputError(f"{name}: a minibatch has weights summing to 0")
     if num_threads is not None and (
         isinstance(num_threads, bool)
@@ -564,6 +580,7 @@ def _plans(
             normalize_cost,
             numItermax,
             stopThr,
+            warn,
         )
         return _check_plan(pi, warn)
 
@@ -1001,7 +1018,7 @@ def gibbs_pair_weights(
         )
     eps = _positive(eps, "eps")
     _check_choice(metric, "metric", _METRICS)
-    logw = -_paired_cost(p0, p1, metric) / eps
+    logw = -_finite_costs(_paired_cost(p0, p1, metric)) / eps
     if normalize:
         w = np.exp(logw - logw.max())
         w *= w.shape[0] / w.sum()
@@ -1078,10 +1095,14 @@ def gibbs_tilt(
     _check_choice(metric, "metric", _METRICS)
     aw = _weights(a, (n,), "a")
     bw = _weights(b, (m,), "b")
-    aw = np.full(n, 1.0 / n) if aw is None else aw / aw.sum()
-    bw = np.full(m, 1.0 / m) if bw is None else bw / bw.sum()
+    for w, name in ((aw, "a"), (bw, "b")):
+        if w is not None and not w.max() > 0:
+            raise InputError(f"{name}: the weights sum to 0")
+    aw = np.full(n, 1.0 / n) if aw is None else _normalized(aw)
+    bw = np.full(m, 1.0 / m) if bw is None else _normalized(bw)
+    C = _finite_costs(_cost(p0, p1, metric))
     with np.errstate(divide="ignore"):
-        logits = -_cost(p0, p1, metric) / eps + np.log(aw)[:, None] + np.log(bw)
+        logits = -C / eps + np.log(aw)[:, None] + np.log(bw)
     logits -= logits.max()
     plan = np.exp(logits)
     plan /= plan.sum()

@@ -31,6 +31,7 @@ from ._sinkhorn import (
     _info,
     _reg,
     _warm,
+    linear_value_gradients,
     sinkhorn,
     sinkhorn2,
 )
@@ -114,8 +115,9 @@ def _weights(w, X):
 
 
 # ---------------------------------------------------------------------------
-# Gradients for PyTorch callers (see goot._backend.tensor_io): the envelope
-# gradients of _sinkhorn._envelope, chained through the cost to the points.
+# Gradients for PyTorch callers (see goot._backend.tensor_io): the gradients
+# of _sinkhorn (implicit for the linear value, envelope for the regularized
+# one), chained through the cost to the points.
 
 
 class _CloudValue(NamedTuple):
@@ -145,7 +147,11 @@ def _cloud_envelope(X_s, X_t, reg, a, b, regularized, metric, numIterMax,
         a, b, M, reg, method, numIterMax, stopThr, verbose, warn, warmstart, **kwargs
     )  # fmt: skip
     P = np.asarray(out.plan, dtype=np.float64)
-    value = _entropic_value(P, M, a, b, _reg(reg)) if regularized else out.loss(False)
+    if regularized:  # the envelope gradients are exact for the entropic value
+        value = _entropic_value(P, M, a, b, _reg(reg))
+    else:  # the linear value <P, M>: its own gradients (implicit)
+        value = out.loss(False)
+        P, f, g = linear_value_gradients(P, M, _reg(reg))
     grad_s, grad_t = cost_gradients(metric, X_s, X_t, P, M)
     return _CloudValue(value, out.log, grad_s, grad_t, f, g)
 
@@ -153,7 +159,11 @@ def _cloud_envelope(X_s, X_t, reg, a, b, regularized, metric, numIterMax,
 def _lazy_cloud_envelope(X_s, X_t, reg, a, b, regularized, metric, numIterMax,
                          stopThr, verbose, warn, warmstart, batchSize):  # fmt: skip
     """`_cloud_envelope` with isLazy=True: the plan exp(f_i + g_j - C_ij / reg)
-    is rebuilt by blocks of rows for the point gradients, in O(block) memory."""
+    is rebuilt by blocks of rows for the point gradients, in O(block) memory.
+    These are the envelope gradients also for the linear value (off from its
+    own by O(reg)): its implicit gradients need a dense adjoint solve.
+    TODO(goot): the implicit gradients of the linear value by CG on lazy plan
+    products (issue 7)."""
     f, g, cost, log = _lazy_outcome(
         X_s, X_t, reg, a, b, metric, numIterMax, stopThr, batchSize, verbose, warn,
         warmstart,
@@ -316,10 +326,11 @@ def empirical_sinkhorn2(
     See :func:`empirical_sinkhorn` for the arguments; with ``isLazy=True`` the
     loss is summed block by block in Go, in O(ns + nt) memory.
 
-    With torch tensors the loss has the envelope gradients of
-    :func:`goot.sinkhorn2`, chained to ``X_s`` and ``X_t`` through the
-    ``'sqeuclidean'`` or ``'euclidean'`` cost (with ``isLazy=True`` by blocks of
-    rows, in memory independent of the plan's size).
+    With torch tensors the loss has the gradients of :func:`goot.sinkhorn2`,
+    chained to ``X_s`` and ``X_t`` through the ``'sqeuclidean'`` or
+    ``'euclidean'`` cost. With ``isLazy=True`` they are the envelope
+    gradients (the plan in the cost, by blocks of rows, in memory independent
+    of the plan's size), which differ from the loss's own by O(reg).
 
     Examples
     --------
@@ -433,8 +444,9 @@ def empirical_sinkhorn_divergence(
     ``sinkhorn_loss_ab``, ``sinkhorn_loss_a``, ``sinkhorn_loss_b`` (the three
     values W), ``log_sinkhorn_ab``, ``log_sinkhorn_a``, ``log_sinkhorn_b``.
 
-    With torch tensors the divergence has the envelope gradients of its three
-    terms (see :func:`goot.sinkhorn2`), exact with ``value="regularized"``.
+    With torch tensors the divergence has the gradients of its three terms
+    (see :func:`goot.sinkhorn2`); with ``value="regularized"`` those of the
+    entropic values (the envelope gradients, exact at convergence).
 
     Examples
     --------

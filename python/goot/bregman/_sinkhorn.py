@@ -190,6 +190,9 @@ def _knopp(
     n, m = M.shape
     multi = b.ndim == 2
     k = b.shape[1] if multi else 1
+    # TODO(goot): numItermax=0 runs to the default cap here (0 means "no cap"
+    # for the network simplex); POT runs no iteration and returns its starting
+    # plan, which differs per method (adversarial trial; issue 3).
     numItermax = _check_iter(numItermax)
     shape_u, shape_v = ((n, k), (m, k)) if multi else ((n,), (m,))
     warm = _warm(warmstart, (shape_u, shape_v))
@@ -1011,17 +1014,21 @@ def sinkhorn_newton_sparse(
 # ---------------------------------------------------------------------------
 # Gradients for PyTorch callers (see goot._backend.tensor_io).
 #
-# Envelope gradients, as POT's ot.solve(..., grad="envelope"): at the optimum,
-# the entropic value OT_reg = <P, M> + reg·sum P(log P - 1) has gradient P in M
-# and the dual potentials f = reg·log u, g = reg·log v in a and b (centred: a
-# and b only move on the simplex). They cost one plan and two vectors, whatever
-# the number of iterations. sinkhorn2 returns the *linear* part <P, M> (POT's
-# value), whose exact gradient differs from these by O(reg); POT's torch
-# backend, which unrolls the iterations, gives that exact one.
+# sinkhorn2 returns the linear value L = <P, M> (POT's), and its gradients are
+# those of L itself at the Sinkhorn fixed point, as POT's torch backend gives
+# by unrolling the iterations, but by implicit differentiation: with the plan
+# P_ij = exp((f_i + g_j - M_ij) / reg) and its marginal constraints, one
+# adjoint solve H [x; y] = [(P∘M)1; (P∘M)ᵀ1], H = [[diag(P1), P], [Pᵀ,
+# diag(Pᵀ1)]], gives
+#     ∂L/∂M = P + P ∘ (x_i + y_j - M_ij) / reg,   ∂L/∂a = x,   ∂L/∂b = y
+# (x, y centred: a and b move on the simplex). Memory is one plan and the
+# solve's (min(n, m))² Schur complement, whatever the number of iterations.
+# The envelope gradients (P in M, the potentials in a and b; POT's
+# ot.solve(..., grad="envelope")) are the exact ones of the entropic value
+# <P, M> + reg·Σ P(log P - 1) and serve the "regularized" divergence and the
+# lazy point-cloud solves.
 # TODO(goot): gradients of the plans of sinkhorn and the barycenters (POT's
 # torch backend has them by unrolling) (issue 7).
-# TODO(goot): implicit differentiation of <P, M> itself (one linear solve with
-# the Sinkhorn Jacobian) as an option (issue 7).
 
 
 def _potentials(log: dict, reg: float):
@@ -1047,16 +1054,45 @@ def _envelope(a, b, M, reg, method, numItermax, stopThr, verbose, warn, warmstar
     return out, f - f.mean(), g - g.mean()
 
 
+def linear_value_gradients(P: np.ndarray, M: np.ndarray, reg: float):
+    """Gradients (in M, a, b) of <P, M> at a Sinkhorn fixed point P, by one
+    adjoint solve (see the comment above). Rows and columns of P without
+    mass (zero-weight bins) get gradient 0 in a and b."""
+    P = np.asarray(P, dtype=np.float64)
+    if P.shape[0] < P.shape[1]:  # eliminate the longer side
+        GT, gb, ga = linear_value_gradients(P.T, M.T, reg)
+        return GT.T, ga, gb
+    r, c = P.sum(1), P.sum(0)
+    PM = P * M
+    q, s = PM.sum(1), PM.sum(0)
+    rows, cols = r > 0, c > 0
+    Pk = P[np.ix_(rows, cols)]
+    rk, ck, qk, sk = r[rows], c[cols], q[rows], s[cols]
+    # Schur complement on the (shorter) column side: S y = s - Pᵀ(q / r),
+    # S = diag(c) - Pᵀ diag(1/r) P, whose null space is the constants (the
+    # gauge x + t, y - t); adding a multiple of 11ᵀ fixes y to mean 0.
+    Pr = Pk / rk[:, None]
+    S = np.diag(ck) - Pk.T @ Pr
+    S += np.mean(ck)
+    y = np.linalg.solve(S, sk - Pr.T @ qk)
+    x = (qk - Pk @ y) / rk
+    xf, yf = np.zeros(P.shape[0]), np.zeros(P.shape[1])
+    xf[rows], yf[cols] = x, y
+    G = P + P * (xf[:, None] + yf[None, :] - M) / reg
+    return G, xf - xf.mean(), yf - yf.mean()
+
+
 def _sinkhorn2_grad(args: dict, attach: Callable) -> Any:
-    """sinkhorn2 with envelope gradients in M, a and b (goot._backend.tensor_io)."""
+    """sinkhorn2 with the gradients of its value in M, a and b (see above)."""
     a, b, M, reg, log = args["a"], args["b"], args["M"], args["reg"], args["log"]
     options = {
         k: args[k]
         for k in ("method", "numItermax", "stopThr", "verbose", "warn", "warmstart")
     }
     if is_empty(b) or np.ndim(b) == 1:
-        out, f, g = _envelope(a, b, M, reg, **options, **args["kwargs"])
-        value = attach(out.loss(False), M=out.plan, a=f, b=g)
+        out, _, _ = _envelope(a, b, M, reg, **options, **args["kwargs"])
+        gM, ga, gb = linear_value_gradients(out.plan, as_float64(M, "M"), _reg(reg))
+        value = attach(out.loss(False), M=gM, a=ga, b=gb)
         return (value, out.log) if log else value
 
     # k target histograms: one solve per column, a vector of k values whose
@@ -1064,16 +1100,18 @@ def _sinkhorn2_grad(args: dict, attach: Callable) -> Any:
     # TODO(goot): solve the columns in one batched call here too (issue 7).
     b = np.asarray(b)
     k = b.shape[1]
-    columns = [
-        _envelope(a, b[:, c], M, reg, **options, **args["kwargs"]) for c in range(k)
-    ]
+    Mf = as_float64(M, "M")
+    columns = []
+    for c in range(k):
+        out, _, _ = _envelope(a, b[:, c], M, reg, **options, **args["kwargs"])
+        columns.append((out, *linear_value_gradients(out.plan, Mf, _reg(reg))))
     jac_b = np.zeros((k, *b.shape))
-    for c, (_, _, g) in enumerate(columns):
-        jac_b[c, :, c] = g
+    for c, (_, _, _, gb) in enumerate(columns):
+        jac_b[c, :, c] = gb
     value = attach(
-        np.array([out.loss(False) for out, _, _ in columns]),
-        M=np.stack([out.plan for out, _, _ in columns]),
-        a=np.stack([f for _, f, _ in columns]),
+        np.array([out.loss(False) for out, _, _, _ in columns]),
+        M=np.stack([gM for _, gM, _, _ in columns]),
+        a=np.stack([ga for _, _, ga, _ in columns]),
         b=jac_b,
     )
     if not log:
@@ -1178,13 +1216,12 @@ def sinkhorn2(
     ``'greenkhorn'`` and ``'sinkhorn_epsilon_scaling'``. With 2-D ``b`` a
     vector of k losses is returned.
 
-    With torch tensors the loss carries envelope gradients, as POT's
-    ``ot.solve(..., grad="envelope")``: the plan in ``M`` and
-    ``reg·(log u − mean)``, ``reg·(log v − mean)`` in ``a`` and ``b``, in
-    memory independent of the number of iterations. They are the exact
-    gradients of the regularised objective at convergence, and differ by
-    O(reg) from those of the linear loss returned (POT's torch backend unrolls
-    the iterations to differentiate the latter).
+    With torch tensors the loss carries its own gradients in ``M``, ``a``
+    and ``b`` at the converged plan, those POT's torch backend gets by
+    unrolling the iterations, computed instead by implicit differentiation
+    (one linear solve of size min(n, m) after the solve, memory independent
+    of the number of iterations); in ``a`` and ``b`` they are centred to mean
+    0.
 
     Examples
     --------
