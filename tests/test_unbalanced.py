@@ -619,3 +619,34 @@ def test_zero_iterations_give_the_starting_plan_as_pot(method):
     np.testing.assert_allclose(G[0], P[0], rtol=1e-12)
     assert G[1]["err"] == [] and P[1]["err"] == []
     assert wg == wp
+
+
+@pytest.mark.parametrize(
+    "method", ["sinkhorn", "sinkhorn_stabilized", "sinkhorn_translation_invariant"]
+)
+@pytest.mark.parametrize("reg", [1e-30, 1e-300])
+def test_reg_below_the_resolution_of_reg_m_is_reported(method, reg):
+    """Adversarial trial: at reg = 1e-30 the iteration stopped at once with a
+    balanced plan (mass 1 where the answer has 0.89), or returned inf, silently."""
+    a = np.array([0.5, 0.5])
+    M = np.array([[0.0, 1.0], [2.0, 0.5]])
+    with pytest.warns(UserWarning, match="resolution of reg_m"):
+        goot.sinkhorn_unbalanced(a, a, M, reg, 1.0, method=method)
+
+
+def test_bad_tau_and_warm_start_are_refused():
+    a = np.array([0.5, 0.5])
+    M = np.array([[0.0, 1.0], [2.0, 0.5]])
+    with pytest.raises(ValueError, match="tau"):
+        goot.sinkhorn_unbalanced(
+            a, a, M, 0.1, 1.0, method="sinkhorn_stabilized", tau=-1
+        )
+    with pytest.raises(ValueError, match="tau"):
+        goot.unbalanced.barycenter_unbalanced(
+            np.stack([a, a], 1), M, 0.1, 1.0, method="sinkhorn_stabilized", tau=0
+        )
+    for bad in (np.nan, np.inf):
+        with pytest.raises(ValueError, match="warmstart"):
+            goot.sinkhorn_unbalanced(
+                a, a, M, 0.1, 1.0, warmstart=(np.full(2, bad), np.zeros(2))
+            )

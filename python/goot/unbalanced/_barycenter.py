@@ -20,7 +20,7 @@ from .._core import (
 )
 from .._warnings import user_warning
 from ..lp._network_simplex import _check_iter
-from ._sinkhorn import _STABILIZED_NOT_CONVERGED, _dtype, _number
+from ._sinkhorn import _STABILIZED_NOT_CONVERGED, _dtype, _number, _tau
 
 __all__ = [
     "barycenter_unbalanced",
@@ -45,7 +45,7 @@ def _barycenter(stabilized, A, M, reg, reg_m, weights, tau, numItermax, stopThr,
         "UnbalancedBarycenter", stabilized, address(A), dim, k, address(M),
         address(w), _number(reg, "reg"), _number(reg_m, "reg_m"), address(q),
         address(f), address(g), numItermax, _number(stopThr, "stopThr"),
-        _number(tau, "tau"), address(errs), errs.size, address(info),
+        _tau(tau), address(errs), errs.size, address(info),
     )  # fmt: skip
     status, niter, breakdown, n_err = (int(x) for x in info[:4])
     errors = [float(e) for e in errs[:n_err]]

@@ -90,6 +90,14 @@ def _number(x: Any, name: str) -> float:
         raise TypeError(f"{name} must be a number, got {x!r}") from None
 
 
+def _tau(x: Any) -> float:
+    """The absorption threshold of the stabilized methods: positive."""
+    tau = _number(x, "tau")
+    if not tau > 0:
+        raise InputError(f"tau must be positive, got {x!r}")
+    return tau
+
+
 def _dtype(*arrays: Any) -> np.dtype:
     """float32 when every array given as float32 is float32 and none is
     float64 (numpy's promotion of POT's computation); float64 otherwise."""
@@ -162,7 +170,7 @@ def _solve(
         "UnbalancedSinkhorn", method, address(a), n, address(b), m, k, address(M),
         reg, reg_a, reg_b, ref, address(cc), address(f), address(g),
         address(plan), address(costs), numItermax or -1, _number(stopThr, "stopThr"),
-        _number(tau, "tau"), warm, bool(want_log), address(errs), errs.size,
+        _tau(tau), warm, bool(want_log), address(errs), errs.size,
         address(info),
     )  # fmt: skip
     status, _, breakdown, n_err = (int(x) for x in info[:4])
@@ -172,6 +180,7 @@ def _solve(
         user_warning(f"Numerical errors at iteration {breakdown}")
     if method == _STABILIZED and status != _OPTIMAL:
         user_warning(_STABILIZED_NOT_CONVERGED)
+    _warn_unreliable(reg, reg_a, reg_b, plan if plan is not None else costs)
     if verbose:
         period, header = (10, 200) if method == _STABILIZED else (1, 50)
         for i, err in enumerate(errors):
@@ -191,16 +200,36 @@ def _solve(
     return _Outcome(plan, log, dtype)
 
 
+def _warn_unreliable(reg, reg_a, reg_b, result) -> None:
+    """Two failures the iteration itself cannot see (adversarial trials):
+    with reg below float64's resolution of reg_m the scaling exponent
+    reg_m / (reg_m + reg) rounds to 1, so the iteration drops the marginal
+    penalty and stops at once on a zero change; and non-finite output."""
+    if any(r < np.inf and r / (r + reg) == 1.0 for r in (reg_a, reg_b)):
+        user_warning(
+            f"reg = {reg:g} is below the float64 resolution of reg_m: the "
+            "scaling exponent reg_m / (reg_m + reg) rounds to 1 and the "
+            "iteration ignores the marginal penalty; use a larger reg or "
+            "goot.unbalanced.mm_unbalanced"
+        )
+    if not np.isfinite(result).all():
+        user_warning("Numerical errors: the result has non-finite entries")
+
+
 def _broadcast(x, shape, name):
     arr = as_float64(x, name)
     try:
         if len(shape) == 2 and arr.ndim == 1:
             arr = arr[:, None]
-        return np.array(np.broadcast_to(arr, shape), dtype=np.float64)
+        out = np.array(np.broadcast_to(arr, shape), dtype=np.float64)
     except ValueError:
         raise InputError(
             f"{name}: expected arrays broadcastable to {shape}, got {arr.shape}"
         ) from None
+    # -inf is the log-scaling of a zero-weight bin; NaN and +inf mean nothing.
+    if np.isnan(out).any() or np.isposinf(out).any():
+        raise InputError(f"{name} holds NaN or +inf values")
+    return out
 
 
 # ---------------------------------------------------------------------------
