@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/goot-ot/goot/goot"
+	"github.com/goot-ot/goot/internal/simd"
 )
 
 // Solve runs one unbalanced Sinkhorn method on a (n), k histograms b (m×k,
@@ -390,35 +391,14 @@ func rowProducts(Ki, V, sum []float64, k int) {
 	}
 }
 
-// dot returns Σ x_j y_j (len(y) ≥ len(x)) with four independent partial
-// sums: one accumulator would make each addition wait for the previous one
-// (measured 1.6× slower at n = 200).
-func dot(x, y []float64) float64 {
-	var s0, s1, s2, s3 float64
-	j := 0
-	for ; j+4 <= len(x); j += 4 {
-		x4, y4 := x[j:j+4:j+4], y[j:j+4:j+4]
-		s0 += x4[0] * y4[0]
-		s1 += x4[1] * y4[1]
-		s2 += x4[2] * y4[2]
-		s3 += x4[3] * y4[3]
-	}
-	for ; j < len(x); j++ {
-		s0 += x[j] * y[j]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
+// dot returns Σ x_j y_j (len(y) ≥ len(x)), by internal/simd's kernel.
+func dot(x, y []float64) float64 { return simd.Dot(x, y[:len(x)]) }
 
 // addRow adds K_j·U_c to acc_jc.
 func addRow(acc, Ki, Ui []float64, k int) {
 	if k == 1 {
-		u := Ui[0]
-		if u == 0 {
-			return
-		}
-		acc = acc[:len(Ki)]
-		for j, kij := range Ki {
-			acc[j] += kij * u
+		if u := Ui[0]; u != 0 {
+			simd.Axpy(acc[:len(Ki)], Ki, u)
 		}
 		return
 	}

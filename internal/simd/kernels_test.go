@@ -1,4 +1,4 @@
-package bregman
+package simd
 
 import (
 	"fmt"
@@ -66,7 +66,7 @@ func TestKernelsMatchDefinition(t *testing.T) {
 			u0, u1, u2, u3 float64) (float64, float64, float64, float64)
 	}
 	for _, kern := range []kernels{
-		{"dispatched", dot4, axpy4, dot, axpy, dotAxpy4},
+		{"dispatched", Dot4, Axpy4, Dot, Axpy, DotAxpy4},
 		{"generic", dot4Generic, axpy4Generic, dotGeneric, axpyGeneric, dotAxpy4Generic},
 	} {
 		for _, m := range kernelLengths {
@@ -116,15 +116,15 @@ func TestKernelsMatchDefinition(t *testing.T) {
 // Go before any assembly could read past it.
 func TestKernelsShortRowPanics(t *testing.T) {
 	short, long := make([]float64, 5), make([]float64, 9)
-	assert.Panics(t, func() { dot4(long, long, short, long, long) })
-	assert.Panics(t, func() { axpy4(long, long, long, long, short, 1, 1, 1, 1) })
-	assert.Panics(t, func() { dot(short, long) })
-	assert.Panics(t, func() { axpy(long, short, 1) })
+	assert.Panics(t, func() { Dot4(long, long, short, long, long) })
+	assert.Panics(t, func() { Axpy4(long, long, long, long, short, 1, 1, 1, 1) })
+	assert.Panics(t, func() { Dot(short, long) })
+	assert.Panics(t, func() { Axpy(long, short, 1) })
 	assert.Panics(t, func() {
-		dotAxpy4(long, long, long, long, long, long, long, long, short, long, 1, 1, 1, 1)
+		DotAxpy4(long, long, long, long, long, long, long, long, short, long, 1, 1, 1, 1)
 	})
 	assert.Panics(t, func() {
-		dotAxpy4(long, long, long, long, long, short, long, long, long, long, 1, 1, 1, 1)
+		DotAxpy4(long, long, long, long, long, short, long, long, long, long, 1, 1, 1, 1)
 	})
 }
 
@@ -135,12 +135,12 @@ func BenchmarkKernels(b *testing.B) {
 		v, w := randRow(rng, m), randRow(rng, m)
 		b.Run(fmt.Sprintf("dot4/m=%d", m), func(b *testing.B) {
 			for b.Loop() {
-				dot4(k0, k1, k2, k3, v)
+				Dot4(k0, k1, k2, k3, v)
 			}
 		})
 		b.Run(fmt.Sprintf("axpy4/m=%d", m), func(b *testing.B) {
 			for b.Loop() {
-				axpy4(w, k0, k1, k2, k3, 1e-3, 1e-3, 1e-3, 1e-3)
+				Axpy4(w, k0, k1, k2, k3, 1e-3, 1e-3, 1e-3, 1e-3)
 			}
 		})
 	}

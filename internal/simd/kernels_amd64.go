@@ -1,6 +1,6 @@
 //go:build amd64 && !purego
 
-package bregman
+package simd
 
 // useAVX2 is set once at start-up and only read after: the CPU and the OS
 // support AVX2 and FMA (CPUID leaves 1 and 7, and XGETBV for the saved
@@ -51,7 +51,7 @@ func dotAVX2(k, v []float64) float64
 //go:noescape
 func axpyAVX2(w, k []float64, u float64)
 
-func dot4(k0, k1, k2, k3, v []float64) (s0, s1, s2, s3 float64) {
+func Dot4(k0, k1, k2, k3, v []float64) (s0, s1, s2, s3 float64) {
 	if !useAVX2 {
 		return dot4Generic(k0, k1, k2, k3, v)
 	}
@@ -59,7 +59,7 @@ func dot4(k0, k1, k2, k3, v []float64) (s0, s1, s2, s3 float64) {
 	return dot4AVX2(k0[:m], k1[:m], k2[:m], k3[:m], v)
 }
 
-func axpy4(w, k0, k1, k2, k3 []float64, u0, u1, u2, u3 float64) {
+func Axpy4(w, k0, k1, k2, k3 []float64, u0, u1, u2, u3 float64) {
 	if !useAVX2 {
 		axpy4Generic(w, k0, k1, k2, k3, u0, u1, u2, u3)
 		return
@@ -68,7 +68,7 @@ func axpy4(w, k0, k1, k2, k3 []float64, u0, u1, u2, u3 float64) {
 	axpy4AVX2(w, k0[:m], k1[:m], k2[:m], k3[:m], u0, u1, u2, u3)
 }
 
-func dotAxpy4(n0, n1, n2, n3, v, w, k0, k1, k2, k3 []float64,
+func DotAxpy4(n0, n1, n2, n3, v, w, k0, k1, k2, k3 []float64,
 	u0, u1, u2, u3 float64) (s0, s1, s2, s3 float64) {
 	if !useAVX2 {
 		return dotAxpy4Generic(n0, n1, n2, n3, v, w, k0, k1, k2, k3, u0, u1, u2, u3)
@@ -79,14 +79,14 @@ func dotAxpy4(n0, n1, n2, n3, v, w, k0, k1, k2, k3 []float64,
 		u0, u1, u2, u3)
 }
 
-func dot(k, v []float64) float64 {
+func Dot(k, v []float64) float64 {
 	if !useAVX2 {
 		return dotGeneric(k, v)
 	}
 	return dotAVX2(k[:len(v)], v)
 }
 
-func axpy(w, k []float64, u float64) {
+func Axpy(w, k []float64, u float64) {
 	if !useAVX2 {
 		axpyGeneric(w, k, u)
 		return
