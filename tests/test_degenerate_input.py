@@ -73,3 +73,11 @@ def test_minibatch_numitermax_and_threads():
     for bad in (0, -1, 1.5, "x", True):
         with pytest.raises(ValueError, match="num_threads"):
             mb.couplings(x[None], x[None], method="sinkhorn", num_threads=bad)
+
+
+@pytest.mark.parametrize("reg_m", [-1.0, 0.0, np.inf, np.nan])
+def test_lbfgsb_unbalanced_checks_reg_m_and_costs(reg_m):
+    with pytest.raises(ValueError, match="reg_m"):
+        goot.unbalanced.lbfgsb_unbalanced2(A, A, M, 0.1, reg_m)
+    with pytest.raises(ValueError, match="M"):
+        goot.unbalanced.lbfgsb_unbalanced2(A, A, np.where(M > 0.5, np.inf, M), 0.1, 1.0)

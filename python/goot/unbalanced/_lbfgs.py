@@ -162,6 +162,10 @@ def lbfgsb_unbalanced(
     a = weights_or_uniform(a, n, "a")
     b = weights_or_uniform(b, m, "b")
     reg_a, reg_b = _pair(reg_m)
+    if not (0 < reg_a < np.inf and 0 < reg_b < np.inf):
+        raise InputError(
+            f"reg_m must be positive and finite for lbfgsb_unbalanced, got {reg_m!r}"
+        )
     reg = _number(reg, "reg")
     if reg < 0 or reg != reg:
         raise InputError(f"reg must be non-negative, got {reg}")
@@ -173,8 +177,8 @@ def lbfgsb_unbalanced(
     for x, name in ((a, "a"), (b, "b"), (cc, "c"), (G0, "G0")):
         if not np.isfinite(x).all() or (x < 0).any():
             raise InputError(f"{name} must hold finite nonnegative values")
-    if np.isnan(M).any():
-        raise InputError("M holds NaN values")
+    if not np.isfinite(M).all():
+        raise InputError("M must hold finite costs for lbfgsb_unbalanced")
 
     fun = _loss(a, b, M, cc, reg, reg_a, reg_b, plan, marg, custom)
     res = minimize(
