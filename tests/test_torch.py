@@ -504,6 +504,48 @@ def test_sinkhorn2_gradients_with_zero_weight_bins_and_n_below_m():
     np.testing.assert_allclose(gM.numpy(), wM.numpy(), atol=1e-8)
 
 
+@pytest.mark.parametrize("method", SINKHORN_METHODS)
+def test_sinkhorn_plan_gradients_match_pot_autodiff(method):
+    """The plan's vector-Jacobian product (one adjoint solve) against POT's
+    torch backend, which unrolls sinkhorn_log's iterations to convergence."""
+    reg = 0.3
+    W = t(np.random.default_rng(5).standard_normal((7, 5)))
+    a, b, M = problem(7, 5, 4, grad=True)
+    P = goot.sinkhorn(a, b, M, reg, method=method, stopThr=1e-13, numItermax=10**5)
+    got = _grads((P * W).sum(), (a, b, M))
+    Q = ot.sinkhorn(a, b, M, reg, method="sinkhorn_log", stopThr=1e-13,
+                    numItermax=10**5)  # fmt: skip
+    want = _grads((Q * W).sum(), (a, b, M))
+    np.testing.assert_allclose(got[2].numpy(), want[2].numpy(), atol=1e-9)
+    for g, w in zip(got[:2], want[:2]):
+        np.testing.assert_allclose(_centred(g).numpy(), _centred(w).numpy(), atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "fn", [goot.bregman.sinkhorn_knopp, goot.bregman.sinkhorn_log, goot.sinkhorn]
+)
+def test_sinkhorn_plan_gradcheck(fn):
+    a, b, M = problem(5, 4, 6)
+    W = t(np.random.default_rng(6).standard_normal((5, 4)))
+    M.requires_grad_()
+
+    def loss(M):
+        return (fn(a, b, M, 0.5, stopThr=1e-14, numItermax=100000) * W).sum()
+
+    assert torch.autograd.gradcheck(loss, (M,), atol=1e-6)
+
+
+def test_sinkhorn_plan_with_log_and_several_histograms():
+    a, b, M = problem(5, 4, 7, grad=True)
+    P, log = goot.bregman.sinkhorn_log(a, b, M, 0.5, log=True)
+    assert isinstance(log["log_u"], torch.Tensor)
+    P.sum().backward()  # P sums to 1 whatever M: no gradient in M
+    np.testing.assert_allclose(M.grad.numpy(), 0.0, atol=1e-9)
+    B = torch.stack([b.detach(), b.detach()], 1)
+    with pytest.warns(UserWarning, match="several histograms"):
+        goot.sinkhorn(a, B, M, 0.5)
+
+
 def test_sinkhorn2_weight_gradient_is_a_directional_derivative():
     reg = 0.5
     a, b, M = problem(5, 4, 2, grad=True)

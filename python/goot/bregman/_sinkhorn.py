@@ -577,7 +577,40 @@ def _per_column(solver, a, b, M, reg, numItermax, stopThr, verbose, warn, warmst
 # Public API (POT's signatures and defaults).
 
 
-@tensor_io()
+def _plan_grad(name: str) -> Callable:
+    """A tensor_io gradient hook for the public plan function `name`: the
+    plan carries the vector-Jacobian products of plan_vjp (one adjoint solve
+    per backward pass, shared by M, a and b), as POT's torch backend gives
+    by unrolling the iterations. Several target histograms (2-D b) give
+    losses, not a plan: those get no gradient (a warning says so)."""
+
+    def hook(args: dict, attach: Callable) -> Any:
+        fn = globals()[name].__wrapped__
+        options = {k: v for k, v in args.items() if k != "kwargs"}
+        out = fn(**options, **args.get("kwargs", {}))
+        plan, log = out if args.get("log") else (out, None)
+        if np.ndim(plan) != 2 or (not is_empty(args["b"]) and np.ndim(args["b"]) == 2):
+            user_warning(f"goot.{name} gives no gradient with several histograms b")
+            return out
+        P = np.asarray(plan, dtype=np.float64)
+        reg = _reg(args["reg"])
+        memo: dict = {}
+
+        def vjp(index: int) -> Callable:
+            def part(grad_output: np.ndarray) -> np.ndarray:
+                if "G" not in memo or not np.array_equal(memo["G"], grad_output):
+                    memo["G"], memo["out"] = grad_output, plan_vjp(P, grad_output, reg)
+                return memo["out"][index]
+
+            return part
+
+        value = attach(plan, M=vjp(0), a=vjp(1), b=vjp(2))
+        return (value, log) if log is not None else value
+
+    return hook
+
+
+@tensor_io(grad=_plan_grad("sinkhorn_knopp"))
 def sinkhorn_knopp(
     a: Any,
     b: Any,
@@ -672,7 +705,7 @@ def sinkhorn_knopp(
     return out.result(log)
 
 
-@tensor_io()
+@tensor_io(grad=_plan_grad("sinkhorn_log"))
 def sinkhorn_log(
     a: Any,
     b: Any,
@@ -735,7 +768,7 @@ def sinkhorn_log(
     return out.result(log)
 
 
-@tensor_io()
+@tensor_io(grad=_plan_grad("sinkhorn_stabilized"))
 def sinkhorn_stabilized(
     a: Any,
     b: Any,
@@ -793,7 +826,7 @@ def sinkhorn_stabilized(
     return out.result(log)
 
 
-@tensor_io()
+@tensor_io(grad=_plan_grad("sinkhorn_epsilon_scaling"))
 def sinkhorn_epsilon_scaling(
     a: Any,
     b: Any,
@@ -848,7 +881,7 @@ def sinkhorn_epsilon_scaling(
     return out.result(log)
 
 
-@tensor_io()
+@tensor_io(grad=_plan_grad("greenkhorn"))
 def greenkhorn(
     a: Any,
     b: Any,
@@ -890,7 +923,7 @@ def greenkhorn(
     return out.result(log)
 
 
-@tensor_io()
+@tensor_io(grad=_plan_grad("sinkhorn_newton_sparse"))
 def sinkhorn_newton_sparse(
     a: Any,
     b: Any,
@@ -1027,8 +1060,10 @@ def sinkhorn_newton_sparse(
 # ot.solve(..., grad="envelope")) are the exact ones of the entropic value
 # <P, M> + reg·Σ P(log P - 1) and serve the "regularized" divergence and the
 # lazy point-cloud solves.
-# TODO(goot): gradients of the plans of sinkhorn and the barycenters (POT's
-# torch backend has them by unrolling) (issue 7).
+# The plans of sinkhorn (every method) carry the vector-Jacobian product of
+# plan_vjp, from the same adjoint system with the incoming gradient for M.
+# TODO(goot): gradients of the barycenters (POT's torch backend has them by
+# unrolling) (issue 7).
 
 
 def _potentials(log: dict, reg: float):
@@ -1051,20 +1086,25 @@ def _envelope(a, b, M, reg, method, numItermax, stopThr, verbose, warn, warmstar
         a, b, M, reg, numItermax, stopThr, verbose, warn, warmstart, True, **extra
     )  # fmt: skip
     f, g = (np.asarray(x, dtype=np.float64) for x in _potentials(out.log, _reg(reg)))
-    return out, f - f.mean(), g - g.mean()
+    # Zero-weight bins have potential -inf (log 0): centre on the others.
+    return out, f - _finite_mean(f), g - _finite_mean(g)
 
 
-def linear_value_gradients(P: np.ndarray, M: np.ndarray, reg: float):
-    """Gradients (in M, a, b) of <P, M> at a Sinkhorn fixed point P, by one
-    adjoint solve (see the comment above). Rows and columns of P without
-    mass (zero-weight bins) get gradient 0 in a and b."""
-    P = np.asarray(P, dtype=np.float64)
+def _finite_mean(x: np.ndarray) -> float:
+    finite = np.isfinite(x)
+    return float(x[finite].mean()) if finite.any() else 0.0
+
+
+def _adjoint(P: np.ndarray, q: np.ndarray, s: np.ndarray):
+    """A solution (x, y) of [[diag(P1), P], [Pᵀ, diag(Pᵀ1)]] [x; y] = [q; s]
+    (Σq = Σs), the adjoint system of the Sinkhorn marginal constraints. It is
+    unique up to (x + t, y − t): only x_i + y_j is meaningful, so the two are
+    not centred separately here. Rows and columns of P without mass
+    (zero-weight bins) get 0."""
     if P.shape[0] < P.shape[1]:  # eliminate the longer side
-        GT, gb, ga = linear_value_gradients(P.T, M.T, reg)
-        return GT.T, ga, gb
+        y, x = _adjoint(P.T, s, q)
+        return x, y
     r, c = P.sum(1), P.sum(0)
-    PM = P * M
-    q, s = PM.sum(1), PM.sum(0)
     rows, cols = r > 0, c > 0
     Pk = P[np.ix_(rows, cols)]
     rk, ck, qk, sk = r[rows], c[cols], q[rows], s[cols]
@@ -1074,12 +1114,32 @@ def linear_value_gradients(P: np.ndarray, M: np.ndarray, reg: float):
     Pr = Pk / rk[:, None]
     S = np.diag(ck) - Pk.T @ Pr
     S += np.mean(ck)
-    y = np.linalg.solve(S, sk - Pr.T @ qk)
-    x = (qk - Pk @ y) / rk
-    xf, yf = np.zeros(P.shape[0]), np.zeros(P.shape[1])
-    xf[rows], yf[cols] = x, y
-    G = P + P * (xf[:, None] + yf[None, :] - M) / reg
-    return G, xf - xf.mean(), yf - yf.mean()
+    yk = np.linalg.solve(S, sk - Pr.T @ qk)
+    xk = (qk - Pk @ yk) / rk
+    x, y = np.zeros(P.shape[0]), np.zeros(P.shape[1])
+    x[rows], y[cols] = xk, yk
+    return x, y
+
+
+def plan_vjp(P: np.ndarray, G: np.ndarray, reg: float):
+    """The vector-Jacobian product of a converged Sinkhorn plan P with an
+    incoming gradient G (n×m): the gradients of <G, P> in M, a and b,
+    P∘(x_i + y_j − G_ij)/reg, x and y (centred), with (x, y) from one adjoint
+    solve."""
+    P = np.asarray(P, dtype=np.float64)
+    PG = P * G
+    x, y = _adjoint(P, PG.sum(1), PG.sum(0))
+    # a and b move on the simplex: their gradients are centred (POT's
+    # convention for emd2 and the envelope gradients).
+    return P * (x[:, None] + y[None, :] - G) / reg, x - x.mean(), y - y.mean()
+
+
+def linear_value_gradients(P: np.ndarray, M: np.ndarray, reg: float):
+    """Gradients (in M, a, b) of <P, M> at a Sinkhorn fixed point P (see the
+    comment above): the direct term P plus the plan's own response."""
+    P = np.asarray(P, dtype=np.float64)
+    gM, ga, gb = plan_vjp(P, M, reg)
+    return P + gM, ga, gb
 
 
 def _sinkhorn2_grad(args: dict, attach: Callable) -> Any:
@@ -1138,7 +1198,7 @@ def _method(method: Any):
     return entry
 
 
-@tensor_io()
+@tensor_io(grad=_plan_grad("sinkhorn"))
 def sinkhorn(
     a: Any,
     b: Any,
