@@ -250,11 +250,16 @@ def test_every_public_function_converts_tensors(name, fn):
 
 def test_a_function_without_gradients_says_so():
     a, b, M = problem(grad=True)
-    with pytest.warns(UserWarning, match="sinkhorn_unbalanced2 gives no gradient.*M"):
-        value = goot.sinkhorn_unbalanced2(a, b, M, 0.5, 1.0)
+    with pytest.warns(UserWarning, match="mm_unbalanced2 gives no gradient.*M"):
+        value = goot.unbalanced.mm_unbalanced2(a, b, M, 1.0)
     assert not value.requires_grad
     with torch.no_grad():  # nothing asked: nothing said
-        goot.sinkhorn_unbalanced2(a, b, M, 0.5, 1.0)
+        goot.unbalanced.mm_unbalanced2(a, b, M, 1.0)
+    with pytest.warns(
+        UserWarning, match="sinkhorn_unbalanced2 gives no gradient in a, b"
+    ):
+        value = goot.sinkhorn_unbalanced2(a, b, M, 0.5, 1.0)
+    assert value.requires_grad  # in M
 
 
 def test_emd_plan_is_detached_silently_as_in_pot():
@@ -542,7 +547,7 @@ def test_sinkhorn_plan_with_log_and_several_histograms():
     P.sum().backward()  # P sums to 1 whatever M: no gradient in M
     np.testing.assert_allclose(M.grad.numpy(), 0.0, atol=1e-9)
     B = torch.stack([b.detach(), b.detach()], 1)
-    with pytest.warns(UserWarning, match="several histograms"):
+    with pytest.warns(UserWarning, match="gives no gradient in a, M"):
         goot.sinkhorn(a, B, M, 0.5)
 
 
@@ -835,3 +840,57 @@ def test_gaussian_w2_from_samples_gradcheck(unbiased):
     assert torch.autograd.gradcheck(lambda X: w2(X, Ys, 0.1), (Xs,))
     with pytest.raises(NotImplementedError, match="reg > 0"):
         w2(Xs, Ys)
+
+
+# ---------------------------------------------------------------------------
+# Unbalanced Sinkhorn: gradients in M by the adjoint of the KL-relaxed
+# optimality conditions.
+
+UNBALANCED_CASES = [
+    (method, reg_m, reg_type)
+    for method in ("sinkhorn", "sinkhorn_stabilized", "sinkhorn_translation_invariant")
+    for reg_m in (1.0, (0.5, 2.0), (float("inf"), 1.0))
+    for reg_type in ("kl", "entropy")
+    if not (method == "sinkhorn_translation_invariant" and reg_m == (0.5, 2.0))
+]
+
+
+@pytest.mark.parametrize("method,reg_m,reg_type", UNBALANCED_CASES)
+def test_unbalanced_gradients_in_M_match_pot_autodiff(method, reg_m, reg_type):
+    rng = np.random.default_rng(12)
+    a, b = rng.random(7), rng.random(5)
+    a, b = t(a / a.sum()), t(b / (0.7 * b.sum()))
+    M0, W = rng.random((7, 5)), t(rng.standard_normal((7, 5)))
+    options = dict(reg_type=reg_type, stopThr=1e-14, numItermax=100000)
+    grads = []
+    for lib, meth in ((goot, method), (ot, "sinkhorn")):
+        M = t(M0, grad=True)
+        P = lib.sinkhorn_unbalanced(a, b, M, 0.3, reg_m, method=meth, **options)
+        (gP,) = _grads((P * W).sum(), (M,))
+        M = t(M0, grad=True)
+        loss = lib.sinkhorn_unbalanced2(a, b, M, 0.3, reg_m, method=meth, **options)
+        (gL,) = _grads(loss, (M,))
+        grads.append((gP, gL))
+    for g, w in zip(*grads):
+        np.testing.assert_allclose(g.numpy(), w.numpy(), atol=1e-10)
+
+
+def test_unbalanced_total_cost_gradient_is_the_plan():
+    a, b, M = problem(5, 4, 9, grad=False)
+    M.requires_grad_()
+    total = goot.sinkhorn_unbalanced2(a, b, M, 0.4, 1.0, returnCost="total",
+                                      stopThr=1e-14, numItermax=100000)  # fmt: skip
+    (g,) = _grads(total, (M,))
+    P = goot.sinkhorn_unbalanced(a, b, M.detach(), 0.4, 1.0, stopThr=1e-14,
+                                 numItermax=100000)  # fmt: skip
+    np.testing.assert_allclose(g.numpy(), P.numpy(), atol=1e-12)
+
+
+def test_unbalanced_translation_invariant_asymmetric_gives_no_gradient():
+    a, b, M = problem(5, 4, 10)
+    M.requires_grad_()
+    with pytest.warns(UserWarning, match="no gradient in M"):
+        value = goot.sinkhorn_unbalanced2(
+            a, b, M, 0.4, (0.5, 2.0), method="sinkhorn_translation_invariant"
+        )
+    assert not value.requires_grad

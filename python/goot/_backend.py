@@ -313,13 +313,23 @@ def tensor_io(
                 out = fn(*bound.args, **bound.kwargs)
                 return _result_to_tensor(out, like, single)
 
+            attached: set = set()
+
             def attach(value: Any, **grads: Any) -> Any:
+                attached.update(n for n, g in grads.items() if g is not None)
                 inputs = [originals.get(n) for n in grads]
                 dtype = single or _torch_float(value)
                 return set_gradients(value, inputs, list(grads.values()), dtype)
 
             bound.apply_defaults()
-            return _result_to_tensor(grad(dict(bound.arguments), attach), like, single)
+            out = grad(dict(bound.arguments), attach)
+            missing = [name for name in tracked if name not in attached]
+            if missing and not detached:
+                user_warning(
+                    f"goot.{fn.__name__} gives no gradient in {', '.join(missing)} "
+                    "here: the result is detached from it"
+                )
+            return _result_to_tensor(out, like, single)
 
         return wrapper  # type: ignore[return-value]
 

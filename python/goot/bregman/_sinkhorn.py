@@ -582,7 +582,7 @@ def _plan_grad(name: str) -> Callable:
     plan carries the vector-Jacobian products of plan_vjp (one adjoint solve
     per backward pass, shared by M, a and b), as POT's torch backend gives
     by unrolling the iterations. Several target histograms (2-D b) give
-    losses, not a plan: those get no gradient (a warning says so)."""
+    losses, not a plan: those get no gradient (tensor_io warns)."""
 
     def hook(args: dict, attach: Callable) -> Any:
         fn = globals()[name].__wrapped__
@@ -590,8 +590,7 @@ def _plan_grad(name: str) -> Callable:
         out = fn(**options, **args.get("kwargs", {}))
         plan, log = out if args.get("log") else (out, None)
         if np.ndim(plan) != 2 or (not is_empty(args["b"]) and np.ndim(args["b"]) == 2):
-            user_warning(f"goot.{name} gives no gradient with several histograms b")
-            return out
+            return out  # several b: losses, no gradient (tensor_io warns)
         P = np.asarray(plan, dtype=np.float64)
         reg = _reg(args["reg"])
         memo: dict = {}
@@ -1095,25 +1094,30 @@ def _finite_mean(x: np.ndarray) -> float:
     return float(x[finite].mean()) if finite.any() else 0.0
 
 
-def _adjoint(P: np.ndarray, q: np.ndarray, s: np.ndarray):
+def _adjoint(
+    P: np.ndarray, q: np.ndarray, s: np.ndarray, ka: float = 1.0, kb: float = 1.0
+):
     """A solution (x, y) of [[diag(P1), P], [Pᵀ, diag(Pᵀ1)]] [x; y] = [q; s]
     (Σq = Σs), the adjoint system of the Sinkhorn marginal constraints. It is
     unique up to (x + t, y − t): only x_i + y_j is meaningful, so the two are
     not centred separately here. Rows and columns of P without mass
-    (zero-weight bins) get 0."""
+    (zero-weight bins) get 0. With KL-relaxed marginals (unbalanced OT,
+    ka = 1 + reg/reg_m_a > 1, kb likewise) the diagonal blocks are
+    diag(ka·P1) and diag(kb·Pᵀ1), and the system is nonsingular."""
     if P.shape[0] < P.shape[1]:  # eliminate the longer side
-        y, x = _adjoint(P.T, s, q)
+        y, x = _adjoint(P.T, s, q, kb, ka)
         return x, y
     r, c = P.sum(1), P.sum(0)
     rows, cols = r > 0, c > 0
     Pk = P[np.ix_(rows, cols)]
-    rk, ck, qk, sk = r[rows], c[cols], q[rows], s[cols]
+    rk, ck, qk, sk = ka * r[rows], kb * c[cols], q[rows], s[cols]
     # Schur complement on the (shorter) column side: S y = s - Pᵀ(q / r),
     # S = diag(c) - Pᵀ diag(1/r) P, whose null space is the constants (the
     # gauge x + t, y - t); adding a multiple of 11ᵀ fixes y to mean 0.
     Pr = Pk / rk[:, None]
     S = np.diag(ck) - Pk.T @ Pr
-    S += np.mean(ck)
+    if ka == 1.0 and kb == 1.0:
+        S += np.mean(ck)
     yk = np.linalg.solve(S, sk - Pr.T @ qk)
     xk = (qk - Pk @ yk) / rk
     x, y = np.zeros(P.shape[0]), np.zeros(P.shape[1])
@@ -1121,14 +1125,16 @@ def _adjoint(P: np.ndarray, q: np.ndarray, s: np.ndarray):
     return x, y
 
 
-def plan_vjp(P: np.ndarray, G: np.ndarray, reg: float):
+def plan_vjp(
+    P: np.ndarray, G: np.ndarray, reg: float, ka: float = 1.0, kb: float = 1.0
+):
     """The vector-Jacobian product of a converged Sinkhorn plan P with an
     incoming gradient G (n×m): the gradients of <G, P> in M, a and b,
     P∘(x_i + y_j − G_ij)/reg, x and y (centred), with (x, y) from one adjoint
     solve."""
     P = np.asarray(P, dtype=np.float64)
     PG = P * G
-    x, y = _adjoint(P, PG.sum(1), PG.sum(0))
+    x, y = _adjoint(P, PG.sum(1), PG.sum(0), ka, kb)
     # a and b move on the simplex: their gradients are centred (POT's
     # convention for emd2 and the envelope gradients).
     return P * (x[:, None] + y[None, :] - G) / reg, x - x.mean(), y - y.mean()

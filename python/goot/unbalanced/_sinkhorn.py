@@ -236,7 +236,93 @@ def _broadcast(x, shape, name):
 # Public API.
 
 
-@tensor_io()
+# ---------------------------------------------------------------------------
+# Gradients for PyTorch callers (see goot._backend.tensor_io): in M, by the
+# adjoint system of the optimality conditions (goot.bregman._sinkhorn.plan_vjp
+# with the KL-relaxed diagonal blocks k = 1 + reg/reg_m); the total cost's
+# gradient in M is the plan (envelope). Gradients in a and b are not given
+# yet (tensor_io's warning says so).
+# TODO(goot): gradients in a and b, and for 2-D b (issue 7).
+
+
+def _relaxation(reg: float, reg_m: Any) -> tuple[float, float]:
+    reg_a, reg_b = _pair(reg_m)
+    return 1.0 + reg / reg_a, 1.0 + reg / reg_b  # reg/inf = 0: a hard marginal
+
+
+def _has_adjoint(method: Any, reg_m: Any) -> bool:
+    """The translation-invariant iteration with two different finite reg_m
+    stops at another point than the others (as POT's does), whose optimality
+    conditions the adjoint system does not describe: no gradient there."""
+    reg_a, reg_b = _pair(reg_m)
+    ti = isinstance(method, str) and method.lower() == "sinkhorn_translation_invariant"
+    return not ti or reg_a == reg_b or math.isinf(reg_a) or math.isinf(reg_b)
+
+
+def _unbalanced_plan_grad(name: str) -> Any:
+    def hook(args: dict, attach: Any) -> Any:
+        from ..bregman._sinkhorn import plan_vjp
+
+        fn = globals()[name].__wrapped__
+        options = {k: v for k, v in args.items() if k != "kwargs"}
+        out = fn(**options, **args.get("kwargs", {}))
+        plan, log = out if args.get("log") else (out, None)
+        method = (
+            "sinkhorn_translation_invariant"
+            if name == "sinkhorn_unbalanced_translation_invariant"
+            else args.get("method", "sinkhorn")
+        )
+        if np.ndim(plan) != 2 or not _has_adjoint(method, args["reg_m"]):
+            return out  # several b: losses; or see _has_adjoint (tensor_io warns)
+        P = np.asarray(plan, dtype=np.float64)
+        reg = float(args["reg"])
+        ka, kb = _relaxation(reg, args["reg_m"])
+        memo: dict = {}
+
+        def vjp_M(grad_output: np.ndarray) -> np.ndarray:
+            if "G" not in memo or not np.array_equal(memo["G"], grad_output):
+                memo["G"] = grad_output
+                memo["gM"] = plan_vjp(P, grad_output, reg, ka, kb)[0]
+            return memo["gM"]
+
+        value = attach(plan, M=vjp_M)
+        return (value, log) if log is not None else value
+
+    return hook
+
+
+def _unbalanced2_grad(args: dict, attach: Any) -> Any:
+    from ..bregman._sinkhorn import plan_vjp
+
+    b = args["b"]
+    if not is_empty(b) and np.ndim(b) == 2:
+        options = {k: v for k, v in args.items() if k != "kwargs"}  # tensor_io warns
+        return sinkhorn_unbalanced2.__wrapped__(**options, **args.get("kwargs", {}))
+    if not _has_adjoint(args["method"], args["reg_m"]):
+        options = {k: v for k, v in args.items() if k != "kwargs"}  # tensor_io warns
+        return sinkhorn_unbalanced2.__wrapped__(**options, **args.get("kwargs", {}))
+    if args["returnCost"] not in ("linear", "total"):
+        raise ValueError(f"Unknown returnCost = {args['returnCost']}")
+    solver = _dispatch(args["method"], "Unknown method %s.")
+    P, res = solver(
+        args["a"], b, args["M"], args["reg"], args["reg_m"], args["reg_type"],
+        args["c"], args["warmstart"], numItermax=args["numItermax"],
+        stopThr=args["stopThr"], verbose=args["verbose"], log=True,
+        **args.get("kwargs", {}),
+    )  # fmt: skip
+    P = np.asarray(P, dtype=np.float64)
+    reg = float(args["reg"])
+    if args["returnCost"] == "linear":
+        cost = res["cost"]
+        ka, kb = _relaxation(reg, args["reg_m"])
+        gM = P + plan_vjp(P, as_float64(args["M"], "M"), reg, ka, kb)[0]
+    else:
+        cost, gM = res["total_cost"], P  # envelope: exact at the optimum
+    value = attach(cost, M=gM)
+    return (value, res) if args["log"] else value
+
+
+@tensor_io(grad=_unbalanced_plan_grad("sinkhorn_unbalanced"))
 def sinkhorn_unbalanced(
     a: Any,
     b: Any,
@@ -355,7 +441,7 @@ def _dispatch(method: Any, unknown: str):
     return solvers[name]
 
 
-@tensor_io()
+@tensor_io(grad=_unbalanced2_grad)
 def sinkhorn_unbalanced2(
     a: Any,
     b: Any,
@@ -435,7 +521,7 @@ verbose, log
     return (cost, res) if log else cost
 
 
-@tensor_io()
+@tensor_io(grad=_unbalanced_plan_grad("sinkhorn_knopp_unbalanced"))
 def sinkhorn_knopp_unbalanced(
     a: Any,
     b: Any,
@@ -491,7 +577,7 @@ def sinkhorn_knopp_unbalanced(
     return out.result(log)
 
 
-@tensor_io()
+@tensor_io(grad=_unbalanced_plan_grad("sinkhorn_stabilized_unbalanced"))
 def sinkhorn_stabilized_unbalanced(
     a: Any,
     b: Any,
@@ -561,7 +647,7 @@ def sinkhorn_stabilized_unbalanced(
     return out.result(log)
 
 
-@tensor_io()
+@tensor_io(grad=_unbalanced_plan_grad("sinkhorn_unbalanced_translation_invariant"))
 def sinkhorn_unbalanced_translation_invariant(
     a: Any,
     b: Any,
