@@ -81,3 +81,24 @@ def test_lbfgsb_unbalanced_checks_reg_m_and_costs(reg_m):
         goot.unbalanced.lbfgsb_unbalanced2(A, A, M, 0.1, reg_m)
     with pytest.raises(ValueError, match="M"):
         goot.unbalanced.lbfgsb_unbalanced2(A, A, np.where(M > 0.5, np.inf, M), 0.1, 1.0)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_sinkhorn_refuses_zero_iterations(method):
+    """numItermax=0 ran to the default cap (0 means "no cap" for emd); POT
+    returns its starting plan, or fails with log=True."""
+    with pytest.raises(ValueError, match="numItermax must be at least 1"):
+        goot.sinkhorn(A, A, M, 0.1, method=method, numItermax=0)
+    with pytest.raises(ValueError, match="numItermax must be at least 1"):
+        goot.sinkhorn2(A, A, M, 0.1, method=method, numItermax=0)
+
+
+def test_entropic_callers_refuse_zero_iterations():
+    x = np.random.default_rng(2).random((5, 2))
+    for lazy in (False, True):
+        with pytest.raises(ValueError, match="(?i)numitermax"):
+            goot.bregman.empirical_sinkhorn(x, x, 0.1, numIterMax=0, isLazy=lazy)
+    with pytest.raises(ValueError, match="numItermax"):
+        mb.coupling(x, x, method="sinkhorn", numItermax=0)
+    with pytest.raises(ValueError, match="numItermax"):
+        goot.monge_gap(x, x, reg=0.1, numItermax=0)

@@ -21,7 +21,6 @@ from .._core import (
     weights_or_uniform,
 )
 from .._warnings import user_warning
-from ..lp._network_simplex import _check_iter
 from ..utils import cost_gradients, dist, unif
 from ._sinkhorn import (
     _INFO_LEN,
@@ -29,6 +28,7 @@ from ._sinkhorn import (
     _OPTIMAL,
     _envelope,
     _info,
+    _iterations,
     _reg,
     _warm,
     linear_value_gradients,
@@ -79,7 +79,7 @@ def _lazy(X_s, X_t, reg, a, b, metric, numIterMax, stopThr, batchSize, warmstart
         )
     (n, d), m = Xs.shape, Xt.shape[0]
     a, b = weights_or_uniform(a, n, "a"), weights_or_uniform(b, m, "b")
-    numIterMax = _check_iter(numIterMax)
+    numIterMax = _iterations(numIterMax, "numIterMax")
     warm = _warm(warmstart, ((n,), (m,)))
     f, g = (np.empty(n), np.empty(m)) if warm is None else warm
     cost, info = np.empty(1), np.empty(_INFO_LEN)

@@ -113,6 +113,16 @@ def _reg(reg: Any) -> float:
         raise TypeError(f"reg must be a number, got {reg!r}") from None
 
 
+def _iterations(numItermax: Any, name: str = "numItermax") -> int:
+    """The iteration cap of a Sinkhorn-type solve: at least 1. (For the
+    network simplex 0 means "no cap"; here POT would run no iteration and
+    return its starting plan, or fail with log=True, so goot refuses it.)"""
+    cap = _check_iter(numItermax)
+    if cap < 1:
+        raise InputError(f"{name} must be at least 1, got {numItermax!r}")
+    return cap
+
+
 def _warm(warmstart, shapes, name="warmstart"):
     """The two warm-start arrays as float64 copies of the expected shapes."""
     if warmstart is None:
@@ -190,10 +200,7 @@ def _knopp(
     n, m = M.shape
     multi = b.ndim == 2
     k = b.shape[1] if multi else 1
-    # TODO(goot): numItermax=0 runs to the default cap here (0 means "no cap"
-    # for the network simplex); POT runs no iteration and returns its starting
-    # plan, which differs per method (adversarial trial; issue 3).
-    numItermax = _check_iter(numItermax)
+    numItermax = _iterations(numItermax)
     shape_u, shape_v = ((n, k), (m, k)) if multi else ((n,), (m,))
     warm = _warm(warmstart, (shape_u, shape_v))
     if warm is None:
@@ -246,7 +253,7 @@ def _log_domain(
 ):  # fmt: skip
     a, b, M, dtype = _prepare(a, b, M, multi_ok=True)
     n, m = M.shape
-    numItermax = _check_iter(numItermax)
+    numItermax = _iterations(numItermax)
     if b.ndim == 2:
         # POT solves the histograms one after another, each with its own
         # stopping test and default warnings.
@@ -310,7 +317,7 @@ def _stabilized(
 ):  # fmt: skip
     a, b, M, dtype = _prepare(a, b, M, multi_ok=True)
     n, m = M.shape
-    numItermax = _check_iter(numItermax)
+    numItermax = _iterations(numItermax)
     if b.ndim == 2:
         # TODO(goot): POT iterates all histograms jointly with a relative-change
         # stopping rule; goot solves them one after another (issue 3).
@@ -419,7 +426,7 @@ def _greenkhorn(a, b, M, reg, numItermax, stopThr, verbose, warn, warmstart, wan
             _greenkhorn, a, b, M, reg, numItermax, stopThr, verbose, warn, warmstart
         )
     n, m = M.shape
-    numItermax = _check_iter(numItermax)
+    numItermax = _iterations(numItermax)
     warm = _warm(warmstart, ((n,), (m,)))
     u, v = (np.empty(n), np.empty(m)) if warm is None else map(_exp, warm)
     u, v = np.ascontiguousarray(u), np.ascontiguousarray(v)
@@ -455,7 +462,7 @@ def _sns(
             n_sinkhorn, sparsity, cg_tol,
         )  # fmt: skip
     n, m = M.shape
-    numItermax = _check_iter(numItermax)
+    numItermax = _iterations(numItermax)
     warmup = _count(n_sinkhorn, "n_sinkhorn")
     density = 0.0 if sparsity is None else _fraction(sparsity, "sparsity")
     cg_tol = _nonnegative(cg_tol, "cg_tol")
