@@ -237,12 +237,16 @@ def _broadcast(x, shape, name):
 
 
 # ---------------------------------------------------------------------------
-# Gradients for PyTorch callers (see goot._backend.tensor_io): in M, by the
-# adjoint system of the optimality conditions (goot.bregman._sinkhorn.plan_vjp
-# with the KL-relaxed diagonal blocks k = 1 + reg/reg_m); the total cost's
-# gradient in M is the plan (envelope). Gradients in a and b are not given
-# yet (tensor_io's warning says so).
-# TODO(goot): gradients in a and b, and for 2-D b (issue 7).
+# Gradients for PyTorch callers (see goot._backend.tensor_io), by implicit
+# differentiation of the optimality conditions of the KL-relaxed problem
+#     M_ij + reg·log(P_ij / c_ij) + reg_a·log(r_i / a_i) + reg_b·log(s_j / b_j) = 0
+# (r, s the plan's marginals, c = a⊗b, a given c, or 1 for reg_type
+# "entropy"). For an incoming gradient G of the plan, one adjoint solve
+#     [[ka·diag(r), P], [Pᵀ, kb·diag(s)]] [x; y] = [(P∘G)1; (P∘G)ᵀ1],
+# ka = 1 + reg/reg_a, kb = 1 + reg/reg_b (goot.bregman._sinkhorn._adjoint),
+# gives ∂M = P∘(x_i + y_j − G_ij)/reg, ∂a_i = x_i·r_i·(1 + reg·κ/reg_a)/a_i and
+# ∂b_j likewise, κ = 1 when c = a⊗b, else 0. Checked against POT's unrolled
+# gradients in tests/test_torch.py.
 
 
 def _relaxation(reg: float, reg_m: Any) -> tuple[float, float]:
@@ -259,10 +263,83 @@ def _has_adjoint(method: Any, reg_m: Any) -> bool:
     return not ti or reg_a == reg_b or math.isinf(reg_a) or math.isinf(reg_b)
 
 
+class _Adjoint:
+    """The plan P of one solve and what its vector-Jacobian products need."""
+
+    def __init__(self, P: np.ndarray, args: dict):
+        from ..bregman._sinkhorn import _adjoint
+
+        self.solve = _adjoint
+        self.P = np.asarray(P, dtype=np.float64)
+        n, m = self.P.shape
+        self.reg = float(args["reg"])
+        self.reg_a, self.reg_b = _pair(args["reg_m"])
+        self.ka, self.kb = _relaxation(self.reg, args["reg_m"])
+        self.a = weights_or_uniform(args["a"], n, "a")
+        self.b = weights_or_uniform(args["b"], m, "b")
+        self.M = as_float64(args["M"], "M")
+        self.entropy = str(args["reg_type"]).lower() == "entropy"
+        self.product = not self.entropy and args["c"] is None
+        if self.entropy:
+            self.ref = np.ones((n, m))
+        elif args["c"] is not None:
+            self.ref = as_float64(args["c"], "c")
+        else:
+            self.ref = np.outer(self.a, self.b)
+
+    def vjp(self, G: np.ndarray):
+        """(∂M, ∂a, ∂b) of <G, P>."""
+        P, reg = self.P, self.reg
+        PG = P * G
+        x, y = self.solve(P, PG.sum(1), PG.sum(0), self.ka, self.kb)
+        kappa = 1.0 if self.product else 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ga = x * P.sum(1) * (1 + reg * kappa / self.reg_a) / self.a
+            gb = y * P.sum(0) * (1 + reg * kappa / self.reg_b) / self.b
+        ga[self.a == 0], gb[self.b == 0] = 0.0, 0.0
+        return P * (x[:, None] + y[None, :] - G) / reg, ga, gb
+
+    def total_cost_gradients(self):
+        """(∂M, ∂a, ∂b) of POT's total cost T = <P, M> + reg·KL(P|c) +
+        reg_a·KL(P1|a) + reg_b·KL(Pᵀ1|b), KL(x|y) = Σ x log(x/y + 1e-16): no
+        mass terms, so P is not its stationary point and the plan's response
+        to G = ∂T/∂P counts, plus T's explicit dependence on a and b."""
+        P, reg = self.P, self.reg
+        r, s = P.sum(1), P.sum(0)
+        G = self.M + reg * _kl_dx(P, self.ref)
+        ea, eb = np.zeros_like(self.a), np.zeros_like(self.b)
+        if self.product:
+            dref = reg * _kl_dy(P, self.ref)
+            ea += dref @ self.b
+            eb += self.a @ dref
+        if not math.isinf(self.reg_a):
+            G += self.reg_a * _kl_dx(r, self.a)[:, None]
+            ea += self.reg_a * _kl_dy(r, self.a)
+        if not math.isinf(self.reg_b):
+            G += self.reg_b * _kl_dx(s, self.b)[None, :]
+            eb += self.reg_b * _kl_dy(s, self.b)
+        gM, ga, gb = self.vjp(G)
+        return P + gM, ga + ea, gb + eb
+
+
+def _kl_dx(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """∂/∂x of x log(x/y + 1e-16), entrywise (0 where x = 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = x / y
+        g = np.log(t + 1e-16) + t / (t + 1e-16)
+    return np.where(x > 0, g, 0.0)
+
+
+def _kl_dy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """∂/∂y of x log(x/y + 1e-16), entrywise (0 where x = 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = x / y
+        g = -t * t / (t + 1e-16)
+    return np.where(x > 0, g, 0.0)
+
+
 def _unbalanced_plan_grad(name: str) -> Any:
     def hook(args: dict, attach: Any) -> Any:
-        from ..bregman._sinkhorn import plan_vjp
-
         fn = globals()[name].__wrapped__
         options = {k: v for k, v in args.items() if k != "kwargs"}
         out = fn(**options, **args.get("kwargs", {}))
@@ -274,31 +351,27 @@ def _unbalanced_plan_grad(name: str) -> Any:
         )
         if np.ndim(plan) != 2 or not _has_adjoint(method, args["reg_m"]):
             return out  # several b: losses; or see _has_adjoint (tensor_io warns)
-        P = np.asarray(plan, dtype=np.float64)
-        reg = float(args["reg"])
-        ka, kb = _relaxation(reg, args["reg_m"])
+        adjoint = _Adjoint(plan, args)
         memo: dict = {}
 
-        def vjp_M(grad_output: np.ndarray) -> np.ndarray:
-            if "G" not in memo or not np.array_equal(memo["G"], grad_output):
-                memo["G"] = grad_output
-                memo["gM"] = plan_vjp(P, grad_output, reg, ka, kb)[0]
-            return memo["gM"]
+        def part(index: int) -> Any:
+            def vjp(grad_output: np.ndarray) -> np.ndarray:
+                if "G" not in memo or not np.array_equal(memo["G"], grad_output):
+                    memo["G"], memo["out"] = grad_output, adjoint.vjp(grad_output)
+                return memo["out"][index]
 
-        value = attach(plan, M=vjp_M)
+            return vjp
+
+        value = attach(plan, M=part(0), a=part(1), b=part(2))
         return (value, log) if log is not None else value
 
     return hook
 
 
 def _unbalanced2_grad(args: dict, attach: Any) -> Any:
-    from ..bregman._sinkhorn import plan_vjp
-
     b = args["b"]
-    if not is_empty(b) and np.ndim(b) == 2:
-        options = {k: v for k, v in args.items() if k != "kwargs"}  # tensor_io warns
-        return sinkhorn_unbalanced2.__wrapped__(**options, **args.get("kwargs", {}))
-    if not _has_adjoint(args["method"], args["reg_m"]):
+    multi = not is_empty(b) and np.ndim(b) == 2
+    if multi or not _has_adjoint(args["method"], args["reg_m"]):
         options = {k: v for k, v in args.items() if k != "kwargs"}  # tensor_io warns
         return sinkhorn_unbalanced2.__wrapped__(**options, **args.get("kwargs", {}))
     if args["returnCost"] not in ("linear", "total"):
@@ -310,15 +383,15 @@ def _unbalanced2_grad(args: dict, attach: Any) -> Any:
         stopThr=args["stopThr"], verbose=args["verbose"], log=True,
         **args.get("kwargs", {}),
     )  # fmt: skip
-    P = np.asarray(P, dtype=np.float64)
-    reg = float(args["reg"])
+    adjoint = _Adjoint(P, args)
     if args["returnCost"] == "linear":
         cost = res["cost"]
-        ka, kb = _relaxation(reg, args["reg_m"])
-        gM = P + plan_vjp(P, as_float64(args["M"], "M"), reg, ka, kb)[0]
+        gM, ga, gb = adjoint.vjp(adjoint.M)
+        gM = adjoint.P + gM
     else:
-        cost, gM = res["total_cost"], P  # envelope: exact at the optimum
-    value = attach(cost, M=gM)
+        cost = res["total_cost"]
+        gM, ga, gb = adjoint.total_cost_gradients()
+    value = attach(cost, M=gM, a=ga, b=gb)
     return (value, res) if args["log"] else value
 
 
