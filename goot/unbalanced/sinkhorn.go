@@ -346,33 +346,76 @@ func (s *logSolver) rowPass(c1 float64) {
 		acc, sum := s.acc[t*mk:(t+1)*mk], s.sums[t*k:(t+1)*k]
 		clear(acc)
 		s.dirty[t] = false
+		if k == 1 {
+			s.rowPass1(t, lo, hi, c1, acc)
+			return
+		}
 		for i := lo; i < hi; i++ {
 			Ki := s.K[i*m : (i+1)*m]
 			rowProducts(Ki, s.V, sum, k)
 			Ui := s.U[i*k : (i+1)*k]
 			for c, x := range sum {
-				e := i*k + c
-				if s.a[i] == 0 {
-					s.fs[e], Ui[c] = math.Inf(-1), 0
-					continue
-				}
-				var lkv float64
-				if x >= sumLow && x <= sumHigh {
-					lkv = math.Log(x) - s.F[i]
-				} else {
-					lkv = s.exactRow(i, c)
-					s.dirty[t] = true
-				}
-				h := s.fi1*(s.logA[e]-lkv) + c1
-				s.fs[e] = h
-				Ui[c] = math.Exp(h - s.F[i])
-				if math.IsInf(h, 1) {
-					Ui[c] = 0 // no admissible pair with mass: the row of P is 0
-				}
+				s.setRow(t, i, c, x, c1)
 			}
 			addRow(acc, Ki, Ui, k)
 		}
 	})
+}
+
+// rowPass1 is rowPass for one histogram, as bregman's Knopp sweep: four
+// rows' products K v, their scalings, then their share of Kᵀu, with the
+// products of the next four rows (read from memory) pipelined with the
+// update of the current four (in cache), through internal/simd's kernels.
+func (s *logSolver) rowPass1(t, lo, hi int, c1 float64, acc []float64) {
+	m, K, U, V := s.m, s.K, s.U, s.V[:s.m]
+	acc = acc[:m]
+	row := func(i int) []float64 { return K[i*m : (i+1)*m] }
+	i := lo
+	if hi-lo >= 4 {
+		s0, s1, s2, s3 := simd.Dot4(row(i), row(i+1), row(i+2), row(i+3), V)
+		for ; ; i += 4 {
+			s.setRow(t, i, 0, s0, c1)
+			s.setRow(t, i+1, 0, s1, c1)
+			s.setRow(t, i+2, 0, s2, c1)
+			s.setRow(t, i+3, 0, s3, c1)
+			if i+8 > hi {
+				break
+			}
+			s0, s1, s2, s3 = simd.DotAxpy4(row(i+4), row(i+5), row(i+6), row(i+7), V, acc,
+				row(i), row(i+1), row(i+2), row(i+3), U[i], U[i+1], U[i+2], U[i+3])
+		}
+		simd.Axpy4(acc, row(i), row(i+1), row(i+2), row(i+3), U[i], U[i+1], U[i+2], U[i+3])
+		i += 4
+	}
+	for ; i < hi; i++ {
+		Ki := row(i)
+		s.setRow(t, i, 0, simd.Dot(Ki, V), c1)
+		if U[i] != 0 {
+			simd.Axpy(acc, Ki, U[i])
+		}
+	}
+}
+
+// setRow sets fs and U of row i, histogram c, from the row product x = (K V)_ic.
+func (s *logSolver) setRow(t, i, c int, x, c1 float64) {
+	e := i*s.k + c
+	if s.a[i] == 0 {
+		s.fs[e], s.U[e] = math.Inf(-1), 0
+		return
+	}
+	var lkv float64
+	if x >= sumLow && x <= sumHigh {
+		lkv = math.Log(x) - s.F[i]
+	} else {
+		lkv = s.exactRow(i, c)
+		s.dirty[t] = true
+	}
+	h := s.fi1*(s.logA[e]-lkv) + c1
+	s.fs[e] = h
+	s.U[e] = math.Exp(h - s.F[i])
+	if math.IsInf(h, 1) {
+		s.U[e] = 0 // no admissible pair with mass: the row of P is 0
+	}
 }
 
 // rowProducts sets sum_c = Σ_j K_j V_jc.
